@@ -1,0 +1,269 @@
+"""ArchSpec: a frozen, validated, serialisable description of one SqueezeNet-family network.
+
+Channel counts come either from the paper's metaparameters (``FireMeta``; SqueezeNet section 5.1)
+or from an explicit list of eight ``FireSpec`` (fire2..fire9). The width multiplier ``alpha``
+scales every channel count (stem filters, s1x1, e1x1, e3x3) with ``scale_channels``: round
+half-up to a multiple of ``channel_divisor``, at least ``channel_divisor``, never more than 10%
+below the exact product. The resolution multiplier ``rho`` scales the input size
+(round half-up); a network built from a spec with ``rho != 1`` resizes its input first.
+
+``canonical()`` resolves all of that into explicit numbers, so two specs that build the same
+network have the same ``arch_hash()``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from dse.arch.channels import FIRE_NAMES, LAYERS, conv_out, pool_out, round_half_up, scale_channels
+from dse.arch.errors import ArchSpecError
+
+Bypass = Literal["none", "simple", "complex"]
+Expand3x3 = Literal["standard", "separable"]
+BYPASS_CHOICES: tuple[str, ...] = ("none", "simple", "complex")
+EXPAND3X3_CHOICES: tuple[str, ...] = ("standard", "separable")
+
+
+def _int(name: str, value: Any, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArchSpecError(name, f"must be an integer >= {low}, got {value!r}")
+    if value < low:
+        raise ArchSpecError(name, f"must be >= {low}, got {value}")
+
+
+def _float(name: str, value: Any, low: float, high: float, *, low_open: bool, high_open: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ArchSpecError(name, f"must be a number, got {value!r}")
+    bad_low = value <= low if low_open else value < low
+    bad_high = value >= high if high_open else value > high
+    if bad_low or bad_high:
+        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
+        raise ArchSpecError(name, f"must be in {lo}{low}, {high}{hi}, got {value}")
+
+
+@dataclass(frozen=True)
+class StemSpec:
+    """The first convolution (conv1): ``filters`` k x k convs with ``stride`` and ``padding``."""
+
+    filters: int = 96
+    kernel: int = 7
+    stride: int = 2
+    padding: int = 0
+
+    def __post_init__(self) -> None:
+        _int("stem.filters", self.filters, 1)
+        _int("stem.kernel", self.kernel, 1)
+        _int("stem.stride", self.stride, 1)
+        _int("stem.padding", self.padding, 0)
+
+
+@dataclass(frozen=True)
+class FireMeta:
+    """SqueezeNet metaparameters: ``e_i = base_e + incr_e * floor(i / freq)`` for fire i = 0..7,
+    ``e3x3 = round(e_i * pct3x3)``, ``e1x1 = e_i - e3x3``, ``s1x1 = round(sr * e_i)``."""
+
+    base_e: int = 128
+    incr_e: int = 128
+    freq: int = 2
+    pct3x3: float = 0.5
+    sr: float = 0.125
+
+    def __post_init__(self) -> None:
+        _int("meta.base_e", self.base_e, 1)
+        _int("meta.incr_e", self.incr_e, 0)
+        _int("meta.freq", self.freq, 1)
+        _float("meta.pct3x3", self.pct3x3, 0.0, 1.0, low_open=True, high_open=True)
+        _float("meta.sr", self.sr, 0.0, 1.0, low_open=True, high_open=False)
+
+    def fires(self) -> tuple[FireSpec, ...]:
+        out = []
+        for i in range(len(FIRE_NAMES)):
+            e = self.base_e + self.incr_e * (i // self.freq)
+            e3 = round_half_up(e * self.pct3x3)
+            s = round_half_up(e * self.sr)
+            if e3 < 1 or e - e3 < 1:
+                raise ArchSpecError(
+                    "meta.pct3x3",
+                    f"{self.pct3x3} leaves {FIRE_NAMES[i]} (e={e}) with e1x1={e - e3}, e3x3={e3};"
+                    " both must be >= 1",
+                )
+            if s < 1:
+                raise ArchSpecError("meta.sr", f"{self.sr} gives {FIRE_NAMES[i]} (e={e}) s1x1=0; raise sr")
+            out.append(FireSpec(s1x1=s, e1x1=e - e3, e3x3=e3))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class FireSpec:
+    """One Fire module: squeeze ``s1x1`` 1x1 filters, expand ``e1x1`` 1x1 and ``e3x3`` 3x3 filters."""
+
+    s1x1: int
+    e1x1: int
+    e3x3: int
+
+    @property
+    def out_channels(self) -> int:
+        return self.e1x1 + self.e3x3
+
+    def check(self, where: str) -> None:
+        for name in ("s1x1", "e1x1", "e3x3"):
+            _int(f"{where}.{name}", getattr(self, name), 1)
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    """One network of the SqueezeNet family. Defaults are SqueezeNet v1.0 (224x224, 1000 classes)."""
+
+    in_channels: int = 3
+    input_size: int = 224
+    num_classes: int = 1000
+    resolution_multiplier: float = 1.0
+    width_multiplier: float = 1.0
+    channel_divisor: int = 1
+    stem: StemSpec = field(default_factory=StemSpec)
+    meta: FireMeta | None = field(default_factory=FireMeta)
+    fires: tuple[FireSpec, ...] | None = None
+    downsample: tuple[str, ...] = ("stem", "fire4", "fire8")
+    bypass: Bypass = "none"
+    expand3x3: Expand3x3 = "standard"
+    batchnorm: bool = False
+    dropout: float = 0.5
+    head_relu: bool = True
+
+    def __post_init__(self) -> None:
+        _int("in_channels", self.in_channels, 1)
+        _int("input_size", self.input_size, 1)
+        _int("num_classes", self.num_classes, 2)
+        _float("resolution_multiplier", self.resolution_multiplier, 0.0, 16.0, low_open=True, high_open=False)
+        _float("width_multiplier", self.width_multiplier, 0.0, 16.0, low_open=True, high_open=False)
+        _int("channel_divisor", self.channel_divisor, 1)
+        _float("dropout", self.dropout, 0.0, 1.0, low_open=False, high_open=True)
+        for name in ("batchnorm", "head_relu"):
+            if not isinstance(getattr(self, name), bool):
+                raise ArchSpecError(name, f"must be true or false, got {getattr(self, name)!r}")
+        if self.bypass not in BYPASS_CHOICES:
+            raise ArchSpecError("bypass", f"must be one of {', '.join(BYPASS_CHOICES)}; got {self.bypass!r}")
+        if self.expand3x3 not in EXPAND3X3_CHOICES:
+            raise ArchSpecError(
+                "expand3x3", f"must be one of {', '.join(EXPAND3X3_CHOICES)}; got {self.expand3x3!r}"
+            )
+        if (self.meta is None) == (self.fires is None):
+            raise ArchSpecError("fires", "give exactly one of meta (metaparameters) or fires (explicit list)")
+        if self.fires is not None:
+            if len(self.fires) != len(FIRE_NAMES):
+                raise ArchSpecError("fires", f"needs exactly {len(FIRE_NAMES)} entries (fire2..fire9), got {len(self.fires)}")
+            for name, fire in zip(FIRE_NAMES, self.fires):
+                fire.check(f"fires.{name}")
+        for layer in self.downsample:
+            if layer not in LAYERS:
+                raise ArchSpecError("downsample", f"unknown layer {layer!r}; choose from {', '.join(LAYERS)}")
+        if len(set(self.downsample)) != len(self.downsample):
+            raise ArchSpecError("downsample", f"lists a layer twice: {list(self.downsample)}")
+        if self.meta is not None:
+            self.meta.fires()  # raises naming the metaparameter when a module gets 0 channels
+        self._check_spatial()
+
+    # ----------------------------------------------------------------- resolved numbers
+    @property
+    def effective_input_size(self) -> int:
+        """Input size after the resolution multiplier (round half-up)."""
+        return round_half_up(self.input_size * self.resolution_multiplier)
+
+    @property
+    def stem_filters(self) -> int:
+        return scale_channels(self.stem.filters, self.width_multiplier, self.channel_divisor)
+
+    def resolved_fires(self) -> tuple[FireSpec, ...]:
+        """The eight Fire modules' channel counts after metaparameters and width multiplier."""
+        base = self.fires if self.fires is not None else self.meta.fires()  # type: ignore[union-attr]
+        a, d = self.width_multiplier, self.channel_divisor
+        if a == 1.0 and d == 1:
+            return tuple(base)
+        return tuple(
+            FireSpec(scale_channels(f.s1x1, a, d), scale_channels(f.e1x1, a, d), scale_channels(f.e3x3, a, d))
+            for f in base
+        )
+
+    def _check_spatial(self) -> None:
+        size = self.effective_input_size
+        if size < 1:
+            raise ArchSpecError(
+                "resolution_multiplier",
+                f"input_size {self.input_size} x {self.resolution_multiplier} rounds to {size} px",
+            )
+        st = self.stem
+        size = conv_out(size, st.kernel, st.stride, st.padding)
+        if size < 1:
+            raise ArchSpecError(
+                "stem.kernel",
+                f"a {st.kernel}x{st.kernel} stride-{st.stride} conv with padding {st.padding} does not fit"
+                f" a {self.effective_input_size} px input",
+            )
+        for layer in LAYERS:
+            if layer in self.downsample:
+                before, size = size, pool_out(size)
+                if size < 1:
+                    raise ArchSpecError(
+                        "downsample",
+                        f"the spatial size drops below 1 at the reduction after {layer} ({before} px);"
+                        " remove a reduction or raise input_size",
+                    )
+
+    # ------------------------------------------------------------ identity and display
+    def canonical(self) -> ArchSpec:
+        """The same network with every derived number resolved (explicit fires, multipliers 1)."""
+        order = [layer for layer in LAYERS if layer in self.downsample]
+        return replace(
+            self,
+            input_size=self.effective_input_size,
+            resolution_multiplier=1.0,
+            width_multiplier=1.0,
+            channel_divisor=1,
+            stem=replace(self.stem, filters=self.stem_filters),
+            meta=None,
+            fires=self.resolved_fires(),
+            downsample=tuple(order),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["downsample"] = list(self.downsample)
+        if self.fires is not None:
+            data["fires"] = [dataclasses.asdict(f) for f in self.fires]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ArchSpec:
+        from dse.arch.serialize import spec_from_dict
+
+        return spec_from_dict(data)
+
+    def arch_hash(self) -> str:
+        """A stable 12-hex-digit hash of the canonical spec (equal for equal networks)."""
+        blob = json.dumps(self.canonical().to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+    def label(self) -> str:
+        """A readable one-line description, e.g. ``c96k7s2 fire s16-64 e128-512 3x3=50% pool@stem,f4,f8``."""
+        c = self.canonical()
+        fires = c.fires or ()
+        e = [f.out_channels for f in fires]
+        pct = round(100 * sum(f.e3x3 for f in fires) / max(1, sum(e)))
+        pools = ",".join("stem" if p == "stem" else "f" + p[4:] for p in c.downsample) or "none"
+        parts = [
+            f"c{c.stem.filters}k{c.stem.kernel}s{c.stem.stride}",
+            f"fire s{fires[0].s1x1}-{fires[-1].s1x1} e{e[0]}-{e[-1]} 3x3={pct}%",
+            f"pool@{pools}",
+        ]
+        if self.bypass != "none":
+            parts.append(f"{self.bypass}-bypass")
+        if self.expand3x3 == "separable":
+            parts.append("dw3x3")
+        if self.batchnorm:
+            parts.append("bn")
+        parts.append(f"{c.input_size}px")
+        return " ".join(parts)
