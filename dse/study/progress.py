@@ -1,0 +1,101 @@
+"""A Rich progress bar for a running study: completed / pruned / failed / running trials, Pareto set
+size, elapsed and remaining time."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import optuna
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dse.study import attrs
+import numpy as np
+
+from dse.study.pareto import pareto_mask, to_loss
+from dse.study.runner import COUNTED, completed_count, trial_status
+
+
+def pareto_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    """Completed, feasible, trained trials on the Pareto front (infeasible/pruned never are)."""
+    trials = [
+        t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if trial_status(t) in COUNTED and t.values is not None
+    ]
+    if not trials:
+        return []
+    directions = [d.name.lower() for d in study.directions]
+    mask = pareto_mask(to_loss(np.array([t.values for t in trials], dtype=float), directions))
+    return [t for t, keep in zip(trials, mask) if keep]
+
+
+def _fmt_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-:--:--"
+    seconds = int(max(0, seconds))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class StudyProgress:
+    """Use as ``with StudyProgress(name, target, timeout) as p: session.run(..., on_trial=p.update)``."""
+
+    def __init__(self, name: str, target: int, timeout: float | None = None, console: Console | None = None,
+                 enabled: bool = True) -> None:
+        self.target, self.timeout = target, timeout
+        self.start = time.monotonic()
+        self.first_done: int | None = None
+        self.progress = Progress(
+            TextColumn(f"[bold]{name}[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
+            TextColumn("left {task.fields[left]}"),
+            console=console,
+            disable=not enabled,
+            transient=False,
+        )
+        self.task = self.progress.add_task("trials", total=target, stats="", left="-:--:--")
+
+    def __enter__(self) -> StudyProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, study: optuna.Study, counts: Counter) -> None:
+        done = completed_count(counts)
+        if self.first_done is None:
+            self.first_done = done
+        elapsed = time.monotonic() - self.start
+        new = done - self.first_done
+        left: float | None = None
+        if new > 0:
+            left = elapsed / new * max(0, self.target - done)
+        if self.timeout is not None:
+            left = min(left if left is not None else self.timeout, self.timeout - elapsed)
+        front = len(pareto_trials(study)) if done else 0
+        stats = (
+            f"[green]{done} done[/] [yellow]{counts['pruned']} pruned[/] [red]{counts['failed'] + counts['diverged'] + counts['oom'] + counts['invalid']} failed[/]"
+            f" [magenta]{counts['infeasible']} infeasible[/] [cyan]{counts['running']} running[/] | front {front}"
+        )
+        self.progress.update(self.task, completed=min(done, self.target), stats=stats, left=_fmt_seconds(left))
+
+
+def summary_rows(study: optuna.Study) -> list[dict]:
+    """The Pareto set as plain rows (label, params, size, MACs, accuracy), sorted by size."""
+    rows = []
+    for t in pareto_trials(study):
+        ua = t.user_attrs
+        rows.append({
+            "trial": t.number,
+            "label": ua.get(attrs.ARCH_LABEL, ""),
+            "params": ua.get(attrs.PARAMS),
+            "size_bytes": ua.get(attrs.SIZE_BYTES),
+            "macs": ua.get(attrs.MACS),
+            "val_acc": t.values[0],
+            "duplicate_of": ua.get(attrs.DUPLICATE_OF),
+        })
+    return sorted(rows, key=lambda r: (r["params"] or 0))
