@@ -1,0 +1,297 @@
+"""The ``dse`` command. Thin: parses arguments, calls library functions, prints with Rich."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from dse.errors import DseError
+
+app = typer.Typer(
+    help="Design-space exploration for small CNNs: search SqueezeNet-family architectures for the "
+    "size/accuracy trade-off with Optuna, train them briefly with Lightning, browse the Pareto front.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False) -> None:
+    _state["debug"] = debug
+
+
+def fail(exc: BaseException) -> None:
+    """Print one line naming what went wrong and exit non-zero (traceback only with --debug)."""
+    if _state["debug"]:
+        raise exc
+    from dse.console import err_console
+
+    err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def arch(
+    name_or_yaml: Annotated[str, typer.Argument(help="A preset name (squeezenet1_0, squeezenet1_1, squeezenet_cifar) or a YAML file of ArchSpec fields, optionally with `preset: NAME`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")] = False,
+) -> None:
+    """Show one architecture: per-layer output shape, params and MACs, and totals (no training)."""
+    from dse.arch import cost, load_arch
+    from dse.console import arch_table, console, cost_summary
+
+    try:
+        spec = load_arch(name_or_yaml)
+    except DseError as exc:
+        fail(exc)
+        return
+    c = cost(spec)
+    if as_json:
+        payload = {"label": spec.label(), "arch_hash": spec.arch_hash(), "spec": spec.to_dict(), "cost": c.to_dict()}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    console.print(arch_table(spec, c))
+    console.print(cost_summary(c), highlight=False)
+    console.print(f"arch hash {spec.arch_hash()}", style="dim")
+
+
+StorageOpt = Annotated[
+    str | None,
+    typer.Option("--storage", help="Study database URL (default: the config's, i.e. sqlite:///studies/NAME.db)."),
+]
+TrialsOpt = Annotated[
+    int | None, typer.Option("--trials", min=1, help="Target TOTAL of completed trials (not N more).")
+]
+TimeoutOpt = Annotated[float | None, typer.Option("--timeout", min=1, help="Stop starting new trials after S seconds.")]
+DataDirOpt = Annotated[str | None, typer.Option("--data-dir", help="Folder holding the dataset.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show per-trial training output.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="Run the trials in N local worker processes (one per GPU when "
+                 "there are several; CPU threads split between them) with one combined progress bar."),
+]
+
+
+def _run_session(session, trials: int | None, timeout: float | None, verbose: bool) -> None:
+    from dse.console import console, print_pareto
+    from dse.study.progress import StudyProgress
+
+    target = trials or session.config.trials
+    if session.grid_size is not None:
+        target = min(target, session.grid_size)
+    name = session.config.name
+    try:
+        with StudyProgress(name, target, timeout, console=console) as bar:
+            outcome = session.run(target, timeout, on_trial=bar.update)
+    except KeyboardInterrupt:
+        console.print(
+            f"[yellow]interrupted[/]: finished trials are saved; continue with "
+            f"`dse resume {name} --storage {session.config.storage}`"
+        )
+        raise typer.Exit(code=130) from None
+    print_pareto(session.study)
+    if outcome.stopped_by == "fruitless":
+        fail(DseError(f"stopped: the last trials were all infeasible or failed; loosen the constraints of {name}"))
+    if outcome.stopped_by == "timeout":
+        console.print(f"time limit reached; continue with `dse resume {name} --storage {session.config.storage}`")
+
+
+@app.command()
+def launch(
+    study_yaml: Annotated[str, typer.Argument(help="Study config YAML (or a shipped study name, e.g. quickstart).")],
+    trials: TrialsOpt = None,
+    timeout: TimeoutOpt = None,
+    storage: StorageOpt = None,
+    data_dir: DataDirOpt = None,
+    verbose: VerboseOpt = False,
+    workers: WorkersOpt = None,
+) -> None:
+    """Create a study from its YAML config and run it; rerunning continues it to the target."""
+    from dse.study.config import load_config
+    from dse.study.session import start
+
+    try:
+        config = load_config(study_yaml)
+        if storage:
+            config = config.model_copy(update={"storage": storage})
+        session = start(config, data_dir=data_dir, quiet=not verbose)
+    except DseError as exc:
+        fail(exc)
+        return
+    if workers:
+        _run_workers(session, workers, trials, timeout, data_dir, verbose)
+        return
+    _run_session(session, trials, timeout, verbose)
+
+
+def _run_workers(session, workers: int, trials: int | None, timeout: float | None, data_dir: str | None,
+                 verbose: bool) -> None:
+    from rich.markup import escape
+
+    from dse.console import console, print_pareto
+    from dse.study.progress import StudyProgress
+    from dse.study.runner import completed_count
+    from dse.study.workers import LocalWorkers, supervise
+
+    name, storage = session.config.name, session.config.storage
+    target = trials or session.config.trials
+    if session.grid_size is not None:
+        target = min(target, session.grid_size)
+    pool = LocalWorkers(name, storage, workers, timeout, data_dir, verbose,
+                        echo=lambda i, line: console.print(f"[dim]worker {i}:[/] {escape(line)}", highlight=False))
+    try:
+        with StudyProgress(name, target, timeout, console=console) as bar:
+            outcome = supervise(session, pool, target, on_poll=bar.update)
+    except KeyboardInterrupt:
+        console.print(f"[yellow]interrupted[/]: workers stopped, finished trials are saved; continue with "
+                      f"`dse resume {name} --storage {storage}` or `dse worker {name} --storage {storage}`")
+        raise typer.Exit(code=130) from None
+    except DseError as exc:
+        fail(exc)
+        return
+    print_pareto(session.study)
+    failed = outcome.failed_workers()
+    if failed and completed_count(outcome.counts) < target:
+        fail(DseError(f"{len(failed)} of {workers} workers exited with errors (see above); continue with "
+                      f"`dse worker {name} --storage {storage}`"))
+    elif failed:
+        console.print(f"[yellow]{len(failed)} of {workers} workers exited with errors (see above)[/]")
+
+
+@app.command()
+def worker(
+    name: Annotated[str, typer.Argument(help="Study name (created before by `dse launch`).")],
+    storage: StorageOpt = None,
+    timeout: TimeoutOpt = None,
+    data_dir: DataDirOpt = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="CPU threads for training.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    index: Annotated[int | None, typer.Option("--index", min=0, hidden=True)] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Join a study from its database and run trials until all workers together reach its target."""
+    from dse.console import console
+    from dse.study.progress import StudyProgress
+    from dse.study.workers import join_study, run_worker, stored_target
+
+    url = storage or f"sqlite:///studies/{name}.db"
+    try:
+        session = join_study(name, url, data_dir=data_dir, quiet=not verbose, threads=threads, index=index)
+        target = stored_target(session.study)
+        with StudyProgress(name, target, timeout, console=console, enabled=not quiet) as bar:
+            outcome = run_worker(session, timeout, on_trial=bar.update)
+    except KeyboardInterrupt:
+        console.print("[yellow]worker interrupted[/]: its running trial was marked failed; finished trials are kept")
+        raise typer.Exit(code=130) from None
+    except DseError as exc:
+        fail(exc)
+        return
+    if outcome.stopped_by == "fruitless":
+        fail(DseError(f"stopped: the last trials were all infeasible or failed; loosen the constraints of {name}"))
+    if not quiet:
+        from dse.study.runner import completed_count
+
+        ran = len(session.objective.timings)
+        reason = {"target": "target reached", "timeout": "time limit reached", "grid": "grid exhausted"}
+        console.print(f"{name}: {reason.get(outcome.stopped_by, outcome.stopped_by)}, "
+                      f"{completed_count(outcome.counts)}/{target} completed trials; this worker ran {ran}")
+
+
+@app.command()
+def resume(
+    name: Annotated[str, typer.Argument(help="Study name.")],
+    storage: StorageOpt = None,
+    trials: TrialsOpt = None,
+    timeout: TimeoutOpt = None,
+    data_dir: DataDirOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Continue a study using only what its database stores (no YAML files needed)."""
+    from dse.study.session import reopen
+
+    try:
+        session = reopen(name, storage or f"sqlite:///studies/{name}.db", data_dir=data_dir, quiet=not verbose)
+    except DseError as exc:
+        fail(exc)
+        return
+    stored_target = session.study.user_attrs.get("dse:target_trials")
+    _run_session(session, trials or stored_target, timeout, verbose)
+
+
+@app.command()
+def studies(storage: Annotated[str, typer.Option("--storage", help="Database URL.")] = "sqlite:///studies/quickstart.db") -> None:
+    """List the studies in a storage with trial counts by state, dataset and objectives."""
+    from dse.console import print_studies
+
+    try:
+        print_studies(storage)
+    except DseError as exc:
+        fail(exc)
+
+
+@app.command()
+def show(
+    name: Annotated[str, typer.Argument(help="Study name.")],
+    storage: StorageOpt = None,
+    csv: Annotated[str | None, typer.Option("--csv", help="Also write every trial to this CSV file.")] = None,
+) -> None:
+    """Print a study's Pareto set (label, params, size, MACs, accuracy) and its trial states."""
+    from dse.console import print_show
+
+    try:
+        print_show(name, storage or f"sqlite:///studies/{name}.db", csv)
+    except DseError as exc:
+        fail(exc)
+
+
+@app.command()
+def spaces() -> None:
+    """List the shipped search spaces and their parameters."""
+    from dse.console import print_spaces
+
+    try:
+        print_spaces()
+    except DseError as exc:
+        fail(exc)
+
+
+@app.command()
+def dashboard(
+    storage: Annotated[str, typer.Option("--storage", help="Database URL to browse (read-only).")] = "sqlite:///studies/quickstart.db",
+    host: Annotated[str, typer.Option("--host", help="Interface to bind; 127.0.0.1 keeps it local.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to serve on.")] = 8050,
+) -> None:
+    """Serve the Pareto-front dashboard for every study in a storage (read-only, live refresh)."""
+    from dashboards.app import serve
+
+    try:
+        serve(storage, host=host, port=port)
+    except DseError as exc:
+        fail(exc)
+
+
+@app.command()
+def report(
+    name: Annotated[str, typer.Argument(help="Study name.")],
+    out: Annotated[str, typer.Option("--out", help="HTML file to write.")] = "report.html",
+    storage: StorageOpt = None,
+) -> None:
+    """Write one self-contained HTML report (Pareto, hypervolume and shape figures) that opens offline."""
+    from dashboards.report import write_report
+    from dse.console import console
+
+    try:
+        path = write_report(storage or f"sqlite:///studies/{name}.db", name, out)
+    except DseError as exc:
+        fail(exc)
+        return
+    console.print(f"wrote {path}")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
