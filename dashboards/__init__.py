@@ -1,0 +1,1 @@
+"""dashboards: Plotly/Dash app and figure builders (read-only on storage)."""

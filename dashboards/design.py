@@ -1,0 +1,132 @@
+"""Design-space data: how each searched parameter shapes accuracy and size, and where one
+network's parameters and MACs go (plain data; ``dashboards.figures`` draws it).
+
+Shape data follows SqueezeNet's Figure 3 (squeeze ratio and 3x3 share versus model size and
+accuracy): for every searched parameter, each complete feasible trial's value against its
+accuracy and its model size, plus per-value groups (categorical values, or numeric values with
+at most ``MAX_GROUPS`` distinct values; otherwise ``MAX_GROUPS`` equal-width bins).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from statistics import median
+from typing import Any
+
+from dashboards.data import accuracy_metric, candidate_values, cost_metrics
+from dse.arch import ArchSpec, cost
+from dse.study.records import StudyInfo, TrialRecord
+
+MAX_GROUPS = 12
+PARTS: tuple[str, ...] = ("conv", "squeeze", "expand1x1", "expand3x3", "bypass", "pool")
+
+
+@dataclass(frozen=True)
+class ShapeGroup:
+    value: Any  # the category, the distinct number, or the bin centre
+    n: int
+    best_acc: float
+    median_acc: float
+    median_size: float
+
+
+@dataclass(frozen=True)
+class ShapeSeries:
+    parameter: str
+    numeric: bool
+    size_metric: str
+    x: list[Any]  # one entry per trial (numbers, or category strings)
+    acc: list[float]
+    size: list[float]
+    numbers: list[int]
+    groups: list[ShapeGroup]
+
+
+def searched_parameters(info: StudyInfo, records: Sequence[TrialRecord]) -> list[str]:
+    """The search space's parameter names; for non-dse studies, every sampled parameter."""
+    declared = info.space.get("parameters")
+    if isinstance(declared, Mapping) and declared:
+        return [str(name) for name in declared]
+    return sorted({name for r in records for name in r.params})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _group(keys: Sequence[Any], acc: Sequence[float], size: Sequence[float]) -> list[ShapeGroup]:
+    buckets: dict[Any, list[int]] = {}
+    for i, key in enumerate(keys):
+        buckets.setdefault(key, []).append(i)
+    out = []
+    for key in sorted(buckets, key=lambda k: (isinstance(k, str), k)):
+        idx = buckets[key]
+        a = [acc[i] for i in idx]
+        out.append(ShapeGroup(key, len(idx), max(a), float(median(a)), float(median(size[i] for i in idx))))
+    return out
+
+
+def shape_series(parameter: str, rows: Sequence[TrialRecord], acc_values: Sequence[float],
+                 size_values: Sequence[float], size_metric: str) -> ShapeSeries:
+    """``parameter`` of each of ``rows`` against its accuracy and size (given in the same order)."""
+    keep = [i for i, r in enumerate(rows) if parameter in r.params]
+    rows = [rows[i] for i in keep]
+    raw = [r.params[parameter] for r in rows]
+    numeric = bool(raw) and all(_is_number(v) for v in raw)
+    x: list[Any] = [float(v) for v in raw] if numeric else [str(v) for v in raw]
+    acc = [float(acc_values[i]) for i in keep]
+    size = [float(size_values[i]) for i in keep]
+    keys: list[Any] = x
+    if numeric and len(set(x)) > MAX_GROUPS:
+        lo, hi = min(x), max(x)
+        width = (hi - lo) / MAX_GROUPS
+        keys = [lo + width * (min(int((v - lo) / width), MAX_GROUPS - 1) + 0.5) for v in x]
+    return ShapeSeries(parameter, numeric, size_metric, x, acc, size, [r.number for r in rows], _group(keys, acc, size))
+
+
+def shape_data(records: Sequence[TrialRecord], info: StudyInfo) -> list[ShapeSeries]:
+    """One ShapeSeries per searched parameter, over complete feasible trials."""
+    acc = accuracy_metric(info, records)
+    costs = cost_metrics(info, records)
+    size = "size_bytes" if "size_bytes" in costs else (costs[0] if costs else acc)
+    rows, values = candidate_values(records, (acc, size))
+    acc_values, size_values = values[:, 0].tolist(), values[:, 1].tolist()
+    return [shape_series(p, rows, acc_values, size_values, size) for p in searched_parameters(info, records)]
+
+
+# ------------------------------------------------------------------------------ per-trial breakdown
+@dataclass(frozen=True)
+class Breakdown:
+    groups: list[str]  # stem, fire2..fire9, classifier (network order)
+    parts: list[str]  # the parts with any parameters or MACs, in PARTS order
+    params: dict[str, list[int]]  # part -> per-group values
+    macs: dict[str, list[int]]
+    total_params: int
+    total_macs: int
+
+
+def _part(name: str) -> str:
+    if "." not in name:
+        return "conv"  # stem, classifier
+    part = name.split(".", 1)[1]
+    return part if part in PARTS else "conv"
+
+
+def breakdown_data(arch: Mapping[str, Any]) -> Breakdown:
+    """Parameters and MACs of each module part of the network ``arch`` (an ArchSpec dict)."""
+    result = cost(ArchSpec.from_dict(dict(arch)))
+    groups: list[str] = []
+    for layer in result.layers:
+        if layer.group not in groups:
+            groups.append(layer.group)
+    params = {p: [0] * len(groups) for p in PARTS}
+    macs = {p: [0] * len(groups) for p in PARTS}
+    for layer in result.layers:
+        g, p = groups.index(layer.group), _part(layer.name)
+        params[p][g] += layer.params
+        macs[p][g] += layer.macs
+    used = [p for p in PARTS if any(params[p]) or any(macs[p])]
+    return Breakdown(groups, used, {p: params[p] for p in used}, {p: macs[p] for p in used},
+                     result.params, result.macs)

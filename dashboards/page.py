@@ -1,0 +1,115 @@
+"""The data of one study page, computed once per change of the study and cached.
+
+``compute_study_page`` is what the study page needs before drawing (and what
+``benchmarks/dashboard_speed.py`` times): trial records without their ArchSpecs, the Pareto data
+of the default cost axis, the hypervolume history and the design-space shape data.
+``StudyPageCache`` keeps the latest page of each study and recomputes it only when
+``dse.study.records.study_fingerprint`` (one cheap GROUP BY query) changes, checked at most
+every ``check_every`` seconds, so the 5 s live refresh of a 10,000-trial study costs one query.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from dashboards.data import (
+    HypervolumeHistory,
+    ParetoData,
+    ThreeObjectiveData,
+    cost_metrics,
+    hypervolume_history,
+    pareto_data,
+    three_objective_data,
+)
+from dashboards.design import ShapeSeries, shape_data
+from dse.study import records as rec
+from dse.study.records import StudyInfo, TrialRecord
+
+
+@dataclass
+class StudyPage:
+    info: StudyInfo
+    records: list[TrialRecord]
+    costs: list[str]
+    hypervolume: HypervolumeHistory
+    shapes: list[ShapeSeries]
+    three: ThreeObjectiveData | None
+    fingerprint: tuple[Any, ...]
+    _pareto: dict[str, ParetoData] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def default_cost(self) -> str:
+        return self.costs[0] if self.costs else (self.info.objective_names[-1] if self.info.objectives else "params")
+
+    def pareto(self, cost: str | None = None) -> ParetoData:
+        """Pareto data for ``cost`` (default: the first cost axis), computed once per page."""
+        cost = cost if cost in self.costs else self.default_cost
+        with self._lock:
+            if cost not in self._pareto:
+                self._pareto[cost] = pareto_data(self.records, self.info, cost)
+            return self._pareto[cost]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.records:
+            out[r.state] = out.get(r.state, 0) + 1
+        return out
+
+
+def compute_study_page(storage_url: str, study_name: str, fingerprint: tuple[Any, ...] | None = None) -> StudyPage:
+    """Load the study and compute everything its page draws first (see the module docstring)."""
+    if fingerprint is None:
+        fingerprint = rec.study_fingerprint(storage_url, study_name)
+    info = rec.load_study_info(storage_url, study_name)
+    records = rec.load_trials(storage_url, study_name, with_arch=False)
+    enabled = gc.isenabled()
+    gc.disable()  # many small acyclic objects: the cyclic GC would only rescan the 10k records
+    try:
+        page = StudyPage(
+            info=info, records=records, costs=cost_metrics(info, records),
+            hypervolume=hypervolume_history(records, info), shapes=shape_data(records, info),
+            three=three_objective_data(records, info), fingerprint=fingerprint,
+        )
+        page.pareto()
+    finally:
+        if enabled:
+            gc.enable()
+    return page
+
+
+class StudyPageCache:
+    """The latest StudyPage of up to ``size`` studies, refreshed when the study changes."""
+
+    def __init__(self, storage_url: str, *, size: int = 8, check_every: float = 1.0) -> None:
+        self.storage_url = storage_url
+        self.size = size
+        self.check_every = check_every
+        self._pages: OrderedDict[str, tuple[float, StudyPage]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._study_locks: dict[str, threading.Lock] = {}
+
+    def get(self, study_name: str) -> StudyPage:
+        with self._lock:
+            lock = self._study_locks.setdefault(study_name, threading.Lock())
+        with lock:  # one computation per study at a time; other callbacks wait for it
+            now = time.monotonic()
+            cached = self._pages.get(study_name)
+            if cached is not None and now - cached[0] < self.check_every:
+                return cached[1]
+            fingerprint = rec.study_fingerprint(self.storage_url, study_name)
+            if cached is not None and cached[1].fingerprint == fingerprint:
+                page = cached[1]
+            else:
+                page = compute_study_page(self.storage_url, study_name, fingerprint)
+            with self._lock:
+                self._pages[study_name] = (now, page)
+                self._pages.move_to_end(study_name)
+                while len(self._pages) > self.size:
+                    self._pages.popitem(last=False)
+            return page

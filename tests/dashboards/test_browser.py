@@ -1,0 +1,139 @@
+"""The dashboard in a real headless Chromium (Debian's chromium + chromium-driver, via Selenium).
+
+Skipped with an install hint where the browser is missing, except under CI=true, where that fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dashboards.app import make_server
+from dashboards.data import pareto_data
+from dse.study import records as rec
+from tests.dashboards.conftest import HOSTILE, StudyDB
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+README_SHOT = Path(__file__).resolve().parents[2] / "dashboards" / "screenshot-study.png"
+FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1800")
+GRAPH = "#pareto-graph .js-plotly-plot"
+
+
+def _missing() -> str | None:
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed: pip install -e '.[dev]'"
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(path, os.X_OK):
+            return f"{path} not found: apt-get install chromium chromium-driver"
+    return None
+
+
+@pytest.fixture(scope="module")
+def base_url(study_db: StudyDB) -> Iterator[str]:
+    server = make_server(study_db.url)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    reason = _missing()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests must run in CI: {reason}")
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    browser.set_page_load_timeout(30)
+    yield browser
+    browser.quit()
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except Exception as exc:  # noqa: BLE001 - the page is still rendering
+            last = exc
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+def test_study_page_renders_the_front_and_opens_a_clicked_trial(driver: Any, base_url: str, study_db: StudyDB,
+                                                                tmp_path: Path) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    expected = pareto_data(rec.load_trials(study_db.url, "small"), rec.load_study_info(study_db.url, "small"), "params")
+    n_points = sum(len(s.numbers) for s in expected.sets.values())
+    driver.get(f"{base_url}/study/small")
+    # the figure's own data, read from the plotly graph div
+    traces = wait_for(lambda: driver.execute_script(
+        f"const g = document.querySelector('{GRAPH}'); return g && g.data && g.data.length ? "
+        "g.data.map(t => [t.uid, t.x.length, (t.customdata || []).map(c => c[0])]) : null"), what="the Pareto figure")
+    by_uid = {uid: (n, numbers) for uid, n, numbers in traces}
+    assert by_uid["front"][1] == expected.front_numbers()
+    assert {k: by_uid[k][0] for k in ("dominated", "pruned", "infeasible")} == {
+        k: len(expected.sets[k].numbers) for k in ("dominated", "pruned", "infeasible")}
+    # and what was actually drawn: one SVG marker per trial with an accuracy
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, f"{GRAPH} .scatterlayer .point")) == n_points,
+             what=f"{n_points} drawn points")
+    front_points = driver.find_elements(By.CSS_SELECTOR, f"{GRAPH} .subplot.xy .scatterlayer .trace:last-child .point")
+    assert len(front_points) == len(expected.front_numbers())
+    driver.save_screenshot(str(tmp_path / "study.png"))
+    if os.environ.get("DSE_UPDATE_SCREENSHOT"):  # refresh the README's picture on request only
+        shutil.copyfile(tmp_path / "study.png", README_SHOT)
+
+    target = len(front_points) // 2
+    ActionChains(driver).move_to_element(front_points[target]).click().perform()
+    label = expected.sets["front"].labels[target]
+    shown = wait_for(lambda: driver.find_element(By.ID, "trial-label").text, what="the trial panel")
+    assert shown == label
+    panel = driver.find_element(By.ID, "trial-panel").text
+    assert f"trial {expected.front_numbers()[target]}" in panel and "in_channels: 3" in panel
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#trial-breakdown .js-plotly-plot"), what="the breakdown chart")
+    driver.save_screenshot(str(tmp_path / "trial.png"))
+    assert (tmp_path / "study.png").stat().st_size > 10_000 and (tmp_path / "trial.png").stat().st_size > 10_000
+
+
+def test_hostile_study_name_renders_as_text(driver: Any, base_url: str) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    driver.get(base_url + "/")
+    wait_for(lambda: HOSTILE in driver.find_element(By.ID, "studies-table").text, what="the studies table")
+    driver.get(f"{base_url}/study/{urllib.parse.quote(HOSTILE, safe='')}")
+    assert wait_for(lambda: driver.find_element(By.ID, "study-title").text, what="the title") == HOSTILE
+    wait_for(lambda: driver.execute_script(f"return document.querySelector('{GRAPH}')"), what="the figure")
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text  # noqa: B018 - an executed <script> would have opened an alert
+    scripts = driver.execute_script("return [...document.scripts].map(s => s.textContent).join(' ')")
+    assert "alert(1)" not in scripts
