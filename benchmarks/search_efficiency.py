@@ -1,0 +1,142 @@
+"""Search efficiency: hypervolume against wall-clock time for three ways of running a study.
+
+(a) dse: NSGA-II told the cost constraint (Optuna's constraint API, so it stops proposing
+    infeasible regions and never trains them), Pareto-aware pruning at rungs, duplicate reuse;
+(b) plain Optuna NSGA-II: every candidate trained to the end, no constraint, no reuse;
+(c) random sampling, likewise plain.
+All three use the same trainer, data, search space, budget and wall-clock limit. The hypervolume
+(accuracy vs parameters, reference point: accuracy 0 and the parameter limit) counts only trained,
+completed candidates within the parameter limit, so the three are scored alike.
+
+Run: python benchmarks/search_efficiency.py [--seconds 240] [--seeds 0 1] [--space squeezenet_full]
+Writes benchmarks/results/search_efficiency.json and search_efficiency.html (Plotly figure) and
+prints the time (a) needs to reach (b)'s final hypervolume as a fraction of (b)'s time (target <= 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna
+
+from dse.study import attrs
+from dse.study.config import config_from_data
+from dse.study.pareto import hypervolume, to_loss
+from dse.study.runner import trial_status
+from dse.study.session import start
+
+METHODS = {
+    "dse": {"sampler": {"name": "nsga2", "options": {"population_size": 8}}, "pruner": {"mode": "pareto", "rungs": [1, 2], "min_trials": 3},
+            "reuse_duplicates": True, "constrained": True},
+    "nsga2": {"sampler": {"name": "nsga2", "options": {"population_size": 8}}, "pruner": {"mode": "off"},
+              "reuse_duplicates": False, "constrained": False},
+    "random": {"sampler": {"name": "random"}, "pruner": {"mode": "off"}, "reuse_duplicates": False, "constrained": False},
+}
+
+
+def front_hypervolume(study: optuna.Study, max_params: int) -> float:
+    pts = []
+    for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+        if trial_status(t) in ("completed", "duplicate") and t.user_attrs.get(attrs.PARAMS, 1e18) <= max_params:
+            pts.append((t.values[0], t.user_attrs[attrs.PARAMS]))
+    if not pts:
+        return 0.0
+    directions = ["maximize", "minimize"]
+    return hypervolume(to_loss(np.array(pts, dtype=float), directions), np.array([0.0, float(max_params)]))
+
+
+def run_one(method: str, seed: int, args: argparse.Namespace, folder: Path) -> dict:
+    m = METHODS[method]
+    data = {
+        "name": f"{method}-{seed}", "space": args.space, "dataset": args.dataset,
+        "budget": {"epochs": args.epochs, "train_subset": args.subset, "max_seconds": args.trial_cap},
+        "objectives": ["val_acc", "params"], "sampler": m["sampler"], "pruner": m["pruner"],
+        "reuse_duplicates": m["reuse_duplicates"], "seed": seed, "trials": 100_000,
+        "storage": f"sqlite:///{folder / f'{method}-{seed}.db'}",
+    }
+    if m["constrained"]:
+        data["constraints"] = {"max_params": args.max_params}
+    session = start(config_from_data(data, "search_efficiency"))
+    history: list[tuple[float, float, int]] = []
+    t0 = time.monotonic()
+
+    def on_trial(study: optuna.Study, counts) -> None:
+        history.append((time.monotonic() - t0, front_hypervolume(study, args.max_params), len(study.trials)))
+
+    session.run(target=100_000, timeout=args.seconds, on_trial=on_trial)
+    history = [h for h in history if h[0] <= args.seconds]  # a trial finishing after the budget does not count
+    counts: dict[str, int] = {}
+    for t in session.study.get_trials(deepcopy=False):
+        counts[trial_status(t)] = counts.get(trial_status(t), 0) + 1
+    return {"method": method, "seed": seed, "history": history, "counts": counts}
+
+
+def time_to_reach(history: list, level: float) -> float | None:
+    for t, hv, _ in history:
+        if hv >= level - 1e-12:
+            return t
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=240.0, help="wall-clock budget per run")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--space", default="squeezenet_full")
+    parser.add_argument("--dataset", default="fashion-mnist-mini")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--subset", type=int, default=3000)
+    parser.add_argument("--max-params", type=int, default=150_000)
+    parser.add_argument("--trial-cap", type=float, default=60.0, help="wall-clock cap per trial (all methods)")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS))
+    args = parser.parse_args()
+
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in args.seeds:
+            for method in args.methods:
+                run = run_one(method, seed, args, Path(tmp))
+                final = run["history"][-1][1] if run["history"] else 0.0
+                print(f"{method:7s} seed {seed}: {len(run['history'])} trials, final hypervolume {final:,.0f}, {run['counts']}", flush=True)
+                runs.append(run)
+
+    ratios = []
+    for seed in args.seeds:
+        a = next((r for r in runs if r["method"] == "dse" and r["seed"] == seed), None)
+        b = next((r for r in runs if r["method"] == "nsga2" and r["seed"] == seed), None)
+        if not a or not b or not b["history"]:
+            continue
+        b_final = b["history"][-1][1]
+        b_time = time_to_reach(b["history"], b_final)
+        a_time = time_to_reach(a["history"], b_final)
+        ratio = (a_time / b_time) if (a_time is not None and b_time) else None
+        ratios.append({"seed": seed, "b_final_hv": b_final, "b_time": b_time, "a_time": a_time, "ratio": ratio})
+        print(f"seed {seed}: (a) reaches (b)'s final hypervolume at {a_time} s vs (b) at {b_time} s -> ratio {ratio}")
+    valid = [r["ratio"] for r in ratios if r["ratio"] is not None]
+    summary = {"mean_ratio": float(np.mean(valid)) if valid else None, "target": 0.5, "per_seed": ratios}
+    print(f"mean time fraction (a)/(b): {summary['mean_ratio']} (target <= 0.5)")
+
+    out_dir = Path(__file__).parent / "results"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / "search_efficiency.json").write_text(json.dumps({"args": vars(args), "summary": summary, "runs": runs}, indent=2))
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    colors = {"dse": "#1f77b4", "nsga2": "#ff7f0e", "random": "#2ca02c"}
+    for run in runs:
+        t, hv = [h[0] for h in run["history"]], [h[1] for h in run["history"]]
+        fig.add_trace(go.Scatter(x=t, y=hv, mode="lines", line={"shape": "hv", "color": colors.get(run["method"])},
+                                 name=f"{run['method']} seed {run['seed']}"))
+    fig.update_layout(title="Hypervolume (accuracy vs parameters) over wall-clock time",
+                      xaxis_title="seconds", yaxis_title="hypervolume", template="plotly_white")
+    fig.write_html(out_dir / "search_efficiency.html", include_plotlyjs=True)
+    print(f"wrote {out_dir / 'search_efficiency.json'} and search_efficiency.html")
+
+
+if __name__ == "__main__":
+    main()
