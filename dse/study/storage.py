@@ -190,6 +190,27 @@ for _name in _RETRIED:
     setattr(RetryingRDBStorage, _name, _retrying(_name))
 
 
+class DseStorage(RetryingRDBStorage):
+    """A trial that becomes RUNNING gets its heartbeat at once, in the storage call itself.
+
+    Otherwise a worker killed between ``study.ask`` (which may spend seconds sampling) and its
+    first heartbeat would leave a RUNNING trial without one, which Optuna never counts as stale:
+    it would hold a slot of the target forever.
+    """
+
+    def _create_new_trial(self, study_id: int, template_trial: Any = None) -> Any:
+        frozen = super()._create_new_trial(study_id, template_trial)
+        if self.heartbeat_interval is not None and frozen.state == optuna.trial.TrialState.RUNNING:
+            self.record_heartbeat(frozen._trial_id)  # noqa: SLF001
+        return frozen
+
+    def set_trial_state_values(self, trial_id: int, state: Any, values: Any = None) -> bool:
+        if self.heartbeat_interval is not None and state == optuna.trial.TrialState.RUNNING:
+            # before the state change: a WAITING trial may carry an old beat from an earlier run
+            self.record_heartbeat(trial_id)
+        return super().set_trial_state_values(trial_id, state, values)
+
+
 def sqlite_path(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
@@ -243,14 +264,14 @@ def open_storage(
         interval, grace = heartbeat_settings()
         kwargs = {"heartbeat_interval": interval, "grace_period": grace}
 
-    def connect() -> RetryingRDBStorage:
+    def connect() -> DseStorage:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             if heartbeat:
                 kwargs["heartbeat_stale_trial_callback"] = optuna.storages.RetryHeartbeatStaleTrialCallback(
                     max_retry=MAX_RETRY_OF_DEAD_TRIAL
                 )
-            return RetryingRDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+            return DseStorage(url, engine_kwargs=engine_kwargs, **kwargs)
 
     try:
         storage = call_with_retries(connect, policy, f"storage {safe_url(url)}") if wait else connect()

@@ -162,6 +162,25 @@ def test_dead_trial_is_failed_and_its_parameters_retried(tmp_path: Path, monkeyp
     assert seen == [values]  # suggest_* returned the dead trial's values
 
 
+@pytest.mark.slow
+def test_worker_killed_right_after_ask_leaves_no_trial_running_forever(tmp_path: Path, monkeypatch) -> None:
+    """Killed between ``study.ask`` and its first beat: the trial already has a heartbeat (recorded
+    by the storage call that made it RUNNING), so it goes stale and is failed like any dead trial;
+    the same for a queued (WAITING) trial taken over by ``ask``."""
+    monkeypatch.setenv("DSE_HEARTBEAT_INTERVAL", "1")
+    monkeypatch.setenv("DSE_GRACE_PERIOD", "2")
+    study = optuna.create_study(study_name="early", storage=open_storage(f"sqlite:///{tmp_path / 'e.db'}"))
+    study.enqueue_trial({"x": 0.5})
+    queued = study.ask()  # takes the waiting trial: number 0
+    fresh = study.ask()  # a new trial: number 1
+    assert (queued.number, fresh.number) == (0, 1)
+    time.sleep(3.2)  # neither "worker" ever beats again
+    assert run_trial(study, lambda t: 1.0, target=1)  # any worker's next trial clears them
+    states = {t.number: t.state for t in study.trials}
+    assert states[0] == states[1] == TrialState.FAIL, states
+    assert TrialState.RUNNING not in states.values()
+
+
 def test_trial_failed_by_another_worker_meanwhile_is_dropped_not_fatal(tmp_path: Path, caplog) -> None:
     study = optuna.create_study(study_name="late", storage=open_storage(f"sqlite:///{tmp_path / 'l.db'}"))
 
