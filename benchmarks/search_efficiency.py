@@ -111,7 +111,7 @@ def main() -> None:
     out_dir.mkdir(exist_ok=True)
     (out_dir / "search_efficiency.json").write_text(json.dumps({"args": vars(args), "summary": summary, "runs": runs}, indent=2))
     html = out_dir / "search_efficiency.html"
-    figure(runs, args.seconds).write_html(html, include_plotlyjs=True)
+    figure(runs, args.seconds).write_html(html, include_plotlyjs=True, config={"displayModeBar": False})
     print(f"wrote {out_dir / 'search_efficiency.json'} and {html.name}")
     if args.png:
         render_png(html, Path(args.png))
