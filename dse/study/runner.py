@@ -218,6 +218,11 @@ def _run_trial(study: optuna.Study, objective: Callable[[optuna.Trial], Any], ta
     return True
 
 
+def _stored_target(study: optuna.Study, current: int) -> int:
+    stored = study.user_attrs.get(attrs.STUDY_TARGET_TRIALS)  # read from the storage each time
+    return stored if isinstance(stored, int) and stored >= 1 else current
+
+
 def _taken_away(trial: optuna.Trial) -> None:
     log.warning("trial %d was marked failed by another worker while this one ran it (its heartbeats "
                 "did not reach the database in time); its result is dropped and its parameters retried",
@@ -240,13 +245,22 @@ def run_until(
     timeout: float | None = None,
     on_trial: Callable[[optuna.Study, Counter], None] | None = None,
     grid_size: int | None = None,
+    follow_stored_target: bool = False,
 ) -> RunOutcome:
-    """Run trials until ``target`` completed trials exist in the study (all workers together)."""
-    study.set_user_attr(attrs.STUDY_TARGET_TRIALS, target)
+    """Run trials until ``target`` completed trials exist in the study (all workers together).
+
+    ``follow_stored_target`` (workers): re-read the study's stored target before every trial, so
+    a later ``dse resume NAME --trials N`` raises or lowers it for running workers too; otherwise
+    ``target`` becomes the stored target.
+    """
+    if not follow_stored_target:
+        study.set_user_attr(attrs.STUDY_TARGET_TRIALS, target)
     start = time.monotonic()
     fruitless = 0
     before: int | None = None  # completed count before this process's last trial
     while True:
+        if follow_stored_target:
+            target = _stored_target(study, target)
         counts = status_counts(study)
         if on_trial is not None:
             on_trial(study, counts)

@@ -34,11 +34,13 @@ class Session:
     grid_size: int | None
 
     def run(self, target: int | None = None, timeout: float | None = None,
-            on_trial: Callable[[optuna.Study, Any], None] | None = None) -> RunOutcome:
+            on_trial: Callable[[optuna.Study, Any], None] | None = None,
+            follow_stored_target: bool = False) -> RunOutcome:
         target = target or self.config.trials
         if self.grid_size is not None:
             target = min(target, self.grid_size)
-        return run_until(self.study, self.objective, self.config, target, timeout, on_trial, self.grid_size)
+        return run_until(self.study, self.objective, self.config, target, timeout, on_trial, self.grid_size,
+                         follow_stored_target=follow_stored_target)
 
 
 def load_space_for(config: StudyConfig, stored: dict | None = None):

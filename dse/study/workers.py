@@ -99,11 +99,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def run_worker(
     session: Session, timeout: float | None = None, on_trial: Callable[[optuna.Study, Counter], None] | None = None
 ) -> RunOutcome:
-    """Run trials until the study's stored target is reached by all workers, or ``timeout``."""
+    """Run trials until the study's stored target is reached by all workers, or ``timeout``; the
+    target is read again before each trial, so ``dse resume NAME --trials N`` reaches running workers."""
     target = stored_target(session.study)
     try:
         with sigterm_as_interrupt():
-            return session.run(target, timeout, on_trial)
+            return session.run(target, timeout, on_trial, follow_stored_target=True)
     except DatabaseUnavailable as exc:
         raise DatabaseUnavailable(
             f"{exc}; finished trials are kept, and a trial this worker was running is retried by "
