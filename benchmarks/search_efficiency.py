@@ -52,6 +52,8 @@ def front_hypervolume(study: optuna.Study, max_params: int) -> float:
 
 def run_one(method: str, seed: int, args: argparse.Namespace, folder: Path) -> dict:
     m = METHODS[method]
+    if method == "dse":
+        m = {**m, "pruner": {**m["pruner"], "rungs": args.rungs, "margin": args.margin}}
     data = {
         "name": f"{method}-{seed}", "space": args.space, "dataset": args.dataset,
         "budget": {"epochs": args.epochs, "train_subset": args.subset, "max_seconds": args.trial_cap},
@@ -94,6 +96,8 @@ def main() -> None:
     parser.add_argument("--max-params", type=int, default=150_000)
     parser.add_argument("--trial-cap", type=float, default=60.0, help="wall-clock cap per trial (all methods)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
+    parser.add_argument("--rungs", type=int, nargs="+", default=[1, 2], help="pruning rungs (epochs) of the dse method")
+    parser.add_argument("--margin", type=float, default=0.02, help="pruning margin of the dse method")
     parser.add_argument("--png", default=None, help="also render the figure to this PNG with headless Chromium")
     args = parser.parse_args()
 
