@@ -58,10 +58,13 @@ def test_database_lost_mid_run_stops_worker_and_keeps_finished_trials(postgres_u
 
 def test_ctrl_c_stops_local_workers_cleanly(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'stop.db'}"
-    config = study_config(tmp_path, "stop", url, trials=40,
-                          budget={"epochs": 1, "train_subset": 2048})  # trials of several seconds
+    # trials of several seconds, and far more than can finish before the interrupt
+    config = study_config(tmp_path, "stop", url, trials=500, budget={"epochs": 1, "train_subset": 2048})
+    # A shell's background job (`cmd &`) inherits SIGINT ignored, and Python keeps it ignored: give
+    # the parent the default disposition, as in a terminal, so the test holds however pytest runs.
     parent = subprocess.Popen(dse_command("launch", str(config), "--workers", "2"), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, env=dse_env())
+                              stderr=subprocess.STDOUT, text=True, env=dse_env(),
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         def two_running() -> bool:
             try:
