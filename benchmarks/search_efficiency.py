@@ -54,6 +54,8 @@ def run_one(method: str, seed: int, args: argparse.Namespace, folder: Path) -> d
     m = METHODS[method]
     if method == "dse":
         m = {**m, "pruner": {**m["pruner"], "rungs": args.rungs, "margin": args.margin}}
+        if args.dse_sampler != "nsga2":
+            m["sampler"] = {"name": args.dse_sampler}
     data = {
         "name": f"{method}-{seed}", "space": args.space, "dataset": args.dataset,
         "budget": {"epochs": args.epochs, "train_subset": args.subset, "max_seconds": args.trial_cap},
@@ -98,6 +100,8 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--rungs", type=int, nargs="+", default=[1, 2], help="pruning rungs (epochs) of the dse method")
     parser.add_argument("--margin", type=float, default=0.02, help="pruning margin of the dse method")
+    parser.add_argument("--dse-sampler", default="nsga2", choices=["nsga2", "tpe", "random"],
+                        help="sampler of the dse method (the baselines stay NSGA-II and random)")
     parser.add_argument("--png", default=None, help="also render the figure to this PNG with headless Chromium")
     args = parser.parse_args()
 
