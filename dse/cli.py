@@ -145,7 +145,7 @@ def _run_workers(session, workers: int, trials: int | None, timeout: float | Non
     pool = LocalWorkers(name, storage, workers, timeout, data_dir, verbose,
                         echo=lambda i, line: console.print(f"[dim]worker {i}:[/] {escape(line)}", highlight=False))
     try:
-        with StudyProgress(name, target, timeout, console=console) as bar:
+        with StudyProgress(name, target, timeout, console=console, follow_target=True) as bar:
             outcome = supervise(session, pool, target, on_poll=bar.update)
     except KeyboardInterrupt:
         console.print(f"[yellow]interrupted[/]: workers stopped, finished trials are saved; continue with "
@@ -183,7 +183,7 @@ def worker(
     try:
         session = join_study(name, url, data_dir=data_dir, quiet=not verbose, threads=threads, index=index)
         target = stored_target(session.study)
-        with StudyProgress(name, target, timeout, console=console, enabled=not quiet) as bar:
+        with StudyProgress(name, target, timeout, console=console, enabled=not quiet, follow_target=True) as bar:
             outcome = run_worker(session, timeout, on_trial=bar.update)
     except KeyboardInterrupt:
         console.print("[yellow]worker interrupted[/]: its running trial was marked failed; finished trials are kept")

@@ -6,13 +6,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+import numpy as np
 import optuna
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dse.study import attrs
-import numpy as np
-
 from dse.study.pareto import pareto_mask, to_loss
 from dse.study.runner import COUNTED, completed_count, trial_status
 
@@ -38,11 +37,15 @@ def _fmt_seconds(seconds: float | None) -> str:
 
 
 class StudyProgress:
-    """Use as ``with StudyProgress(name, target, timeout) as p: session.run(..., on_trial=p.update)``."""
+    """Use as ``with StudyProgress(name, target, timeout) as p: session.run(..., on_trial=p.update)``.
+
+    ``follow_target`` (workers): the bar's total follows the study's stored target, which
+    ``dse resume NAME --trials N`` may change while the workers run.
+    """
 
     def __init__(self, name: str, target: int, timeout: float | None = None, console: Console | None = None,
-                 enabled: bool = True) -> None:
-        self.target, self.timeout = target, timeout
+                 enabled: bool = True, follow_target: bool = False) -> None:
+        self.target, self.timeout, self.follow_target = target, timeout, follow_target
         self.start = time.monotonic()
         self.first_done: int | None = None
         self.progress = Progress(
@@ -66,6 +69,11 @@ class StudyProgress:
         self.progress.stop()
 
     def update(self, study: optuna.Study, counts: Counter) -> None:
+        if self.follow_target:
+            stored = study.user_attrs.get(attrs.STUDY_TARGET_TRIALS)
+            if isinstance(stored, int) and stored >= 1 and stored != self.target:
+                self.target = stored
+                self.progress.update(self.task, total=stored)
         done = completed_count(counts)
         if self.first_done is None:
             self.first_done = done

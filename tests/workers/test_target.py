@@ -44,3 +44,17 @@ def test_launching_process_sets_the_target_it_was_given(tmp_path: Path) -> None:
     objective, calls = changes_target_after(1, 9)  # a worker elsewhere cannot override `--trials 2`
     outcome = run_until(study, objective, None, 2)  # type: ignore[arg-type]
     assert outcome.target == 2 and len(calls) == 2
+
+
+@pytest.mark.parametrize(("follow", "expected"), [(True, 12), (False, 4)])
+def test_worker_progress_bar_follows_the_stored_target(tmp_path: Path, follow: bool, expected: int) -> None:
+    from collections import Counter
+
+    from dse.study.progress import StudyProgress
+
+    study = optuna.create_study(study_name="t", storage=open_storage(f"sqlite:///{tmp_path / 't.db'}"))
+    study.set_user_attr(attrs.STUDY_TARGET_TRIALS, 12)  # raised by `dse resume t --trials 12`
+    bar = StudyProgress("t", 4, enabled=False, follow_target=follow)
+    bar.update(study, Counter(completed=3))
+    assert bar.target == expected
+    assert bar.progress.tasks[0].total == expected
