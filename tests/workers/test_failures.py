@@ -61,10 +61,10 @@ def test_ctrl_c_stops_local_workers_cleanly(tmp_path: Path) -> None:
     # trials of several seconds, and far more than can finish before the interrupt
     config = study_config(tmp_path, "stop", url, trials=500, budget={"epochs": 1, "train_subset": 2048})
     # A shell's background job (`cmd &`) inherits SIGINT ignored, and Python keeps it ignored: give
-    # the parent the default disposition, as in a terminal, so the test holds however pytest runs.
-    parent = subprocess.Popen(dse_command("launch", str(config), "--workers", "2"), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, env=dse_env(),
-                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # the parent Ctrl-C's usual handler, as in a terminal, so the test holds however pytest runs.
+    command = dse_command("launch", str(config), "--workers", "2")
+    command[2] = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); " + command[2]
+    parent = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dse_env())
     try:
         def two_running() -> bool:
             try:
