@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import optuna
+from _results import RESULTS  # benchmarks/_results.py
 
 from dse.study import attrs
 from dse.study.config import config_from_data
@@ -115,7 +118,7 @@ def main() -> None:
                 runs.append(run)
 
     summary = summarize(runs, args.seeds, args.seconds)
-    out_dir = Path(__file__).parent / "results"
+    out_dir = RESULTS
     out_dir.mkdir(exist_ok=True)
     (out_dir / "search_efficiency.json").write_text(json.dumps({"args": vars(args), "summary": summary, "runs": runs}, indent=2))
     html = out_dir / "search_efficiency.html"
@@ -178,9 +181,6 @@ def figure(runs: list[dict], seconds: float):
 
 def render_png(html: Path, png: Path, chromium: str = "/usr/bin/chromium") -> None:
     """A PNG of the figure for the README, through headless Chromium (apt-get install chromium)."""
-    import shutil
-    import subprocess
-
     browser = shutil.which("chromium") or chromium
     png.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",

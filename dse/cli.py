@@ -177,12 +177,12 @@ def worker(
     """Join a study from its database and run trials until all workers together reach its target."""
     from dse.console import console
     from dse.study.progress import StudyProgress
-    from dse.study.workers import join_study, run_worker, stored_target
+    from dse.study.workers import join_study, required_target, run_worker
 
     url = storage or f"sqlite:///studies/{name}.db"
     try:
         session = join_study(name, url, data_dir=data_dir, quiet=not verbose, threads=threads, index=index)
-        target = stored_target(session.study)
+        target = required_target(session.study)
         with StudyProgress(name, target, timeout, console=console, enabled=not quiet, follow_target=True) as bar:
             outcome = run_worker(session, timeout, on_trial=bar.update)
     except KeyboardInterrupt:
@@ -212,6 +212,7 @@ def resume(
     verbose: VerboseOpt = False,
 ) -> None:
     """Continue a study using only what its database stores (no YAML files needed)."""
+    from dse.study.runner import stored_target
     from dse.study.session import reopen
 
     try:
@@ -219,8 +220,7 @@ def resume(
     except DseError as exc:
         fail(exc)
         return
-    stored_target = session.study.user_attrs.get("dse:target_trials")
-    _run_session(session, trials or stored_target, timeout, verbose)
+    _run_session(session, trials or stored_target(session.study), timeout, verbose)
 
 
 @app.command()

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dse.study import attrs
 from dse.study.pareto import pareto_mask, to_loss
-from dse.study.runner import COUNTED, completed_count, trial_status
+from dse.study.runner import COUNTED, completed_count, stored_target, trial_status
 
 
 def pareto_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
@@ -70,8 +70,8 @@ class StudyProgress:
 
     def update(self, study: optuna.Study, counts: Counter) -> None:
         if self.follow_target:
-            stored = study.user_attrs.get(attrs.STUDY_TARGET_TRIALS)
-            if isinstance(stored, int) and stored >= 1 and stored != self.target:
+            stored = stored_target(study)
+            if stored is not None and stored != self.target:
                 self.target = stored
                 self.progress.update(self.task, total=stored)
         done = completed_count(counts)

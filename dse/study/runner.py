@@ -218,9 +218,10 @@ def _run_trial(study: optuna.Study, objective: Callable[[optuna.Trial], Any], ta
     return True
 
 
-def _stored_target(study: optuna.Study, current: int) -> int:
-    stored = study.user_attrs.get(attrs.STUDY_TARGET_TRIALS)  # read from the storage each time
-    return stored if isinstance(stored, int) and stored >= 1 else current
+def stored_target(study: optuna.Study) -> int | None:
+    """The study's target of completed trials as stored now (read from the storage), or None."""
+    stored = study.user_attrs.get(attrs.STUDY_TARGET_TRIALS)
+    return stored if isinstance(stored, int) and stored >= 1 else None
 
 
 def _taken_away(trial: optuna.Trial) -> None:
@@ -260,7 +261,7 @@ def run_until(
     before: int | None = None  # completed count before this process's last trial
     while True:
         if follow_stored_target:
-            target = _stored_target(study, target)
+            target = stored_target(study) or target
         counts = status_counts(study)
         if on_trial is not None:
             on_trial(study, counts)

@@ -31,7 +31,7 @@ import optuna
 
 from dse.errors import DseError
 from dse.study import attrs
-from dse.study.runner import RunOutcome, make_sampler, status_counts
+from dse.study.runner import RunOutcome, make_sampler, status_counts, stored_target
 from dse.study.session import Session, reopen
 from dse.study.storage import DatabaseUnavailable, open_storage, sqlite_path
 
@@ -53,9 +53,10 @@ def set_threads(threads: int | None) -> None:
     torch.set_num_threads(threads)
 
 
-def stored_target(study: optuna.Study) -> int:
-    target = study.user_attrs.get(attrs.STUDY_TARGET_TRIALS)
-    if not isinstance(target, int) or target < 1:
+def required_target(study: optuna.Study) -> int:
+    """The study's stored target; a worker cannot start without one."""
+    target = stored_target(study)
+    if target is None:
         raise WorkerError(
             f"study {study.study_name!r} has no target number of trials yet; start it with "
             f"`dse launch STUDY.yaml --trials N` (or `dse resume {study.study_name} --trials N`) first"
@@ -101,7 +102,7 @@ def run_worker(
 ) -> RunOutcome:
     """Run trials until the study's stored target is reached by all workers, or ``timeout``; the
     target is read again before each trial, so ``dse resume NAME --trials N`` reaches running workers."""
-    target = stored_target(session.study)
+    target = required_target(session.study)
     try:
         with sigterm_as_interrupt():
             return session.run(target, timeout, on_trial, follow_stored_target=True)

@@ -9,7 +9,7 @@ import pytest
 
 from dse.study import attrs, workers
 from dse.study.storage import open_storage
-from dse.study.workers import LocalWorkers, WorkerError, stored_target, worker_env
+from dse.study.workers import LocalWorkers, WorkerError, required_target, worker_env
 
 
 def test_one_gpu_per_worker_when_there_are_several(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,9 +42,9 @@ def test_worker_command_splits_threads_and_passes_options() -> None:
 def test_worker_needs_a_target_stored_by_launch(tmp_path: Path) -> None:
     study = optuna.create_study(study_name="bare", storage=open_storage(f"sqlite:///{tmp_path / 'b.db'}"))
     with pytest.raises(WorkerError, match="no target number of trials yet; start it with `dse launch"):
-        stored_target(study)
+        required_target(study)
     study.set_user_attr(attrs.STUDY_TARGET_TRIALS, 7)
-    assert stored_target(study) == 7
+    assert required_target(study) == 7
 
 
 def test_in_memory_sqlite_cannot_be_shared() -> None:
