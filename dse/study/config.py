@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from dse.errors import DseError
 from dse.study.attrs import METRICS
 
-SAMPLERS = ("nsga2", "tpe", "gp", "random", "grid")
+SAMPLERS = ("nsga2", "cost_aware", "tpe", "gp", "random", "grid")
 COST_METRICS = tuple(name for name in METRICS if name != "val_acc")
 # Fields that control one run rather than what the study is; changing them is not a new study.
 RUN_CONTROLS = ("trials", "timeout", "storage", "workers")
@@ -57,7 +57,7 @@ class ConstraintsConfig(_Model):
 
 
 class SamplerConfig(_Model):
-    name: Literal["nsga2", "tpe", "gp", "random", "grid"] = "nsga2"
+    name: Literal["nsga2", "cost_aware", "tpe", "gp", "random", "grid"] = "nsga2"
     options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the Optuna sampler")
 
 

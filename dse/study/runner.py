@@ -43,15 +43,23 @@ class StudyExistsError(DseError):
     """The study exists in the storage with a different config."""
 
 
-def make_sampler(config: StudyConfig, space, seed_offset: int = 0) -> optuna.samplers.BaseSampler:
+def make_sampler(config: StudyConfig, space, seed_offset: int = 0,
+                 fixed: dict[str, Any] | None = None) -> optuna.samplers.BaseSampler:
     """The configured Optuna sampler; the seed moves with the trials already run so a resumed
-    study does not re-propose its first candidates."""
+    study does not re-propose its first candidates. ``fixed`` (the dataset's in_channels,
+    input_size, num_classes) lets the cost-aware sampler build and price candidates."""
     seed = config.seed + seed_offset
     opts = dict(config.sampler.options)
     name = config.sampler.name
     try:
         if name == "nsga2":
             return optuna.samplers.NSGAIISampler(seed=seed, **opts)
+        if name == "cost_aware":
+            from dse.study.cost_aware import CostAwareSampler
+
+            if len(config.objectives) != 2:
+                raise ConfigError(f"sampler: cost_aware needs two objectives (val_acc and one cost), got {list(config.objectives)}")
+            return CostAwareSampler(space, fixed or {}, config.objectives[1], config.constraints.limits(), seed=seed, **opts)
         if name == "tpe":
             return optuna.samplers.TPESampler(seed=seed, **opts)
         if name == "gp":
@@ -59,7 +67,7 @@ def make_sampler(config: StudyConfig, space, seed_offset: int = 0) -> optuna.sam
         if name == "random":
             return optuna.samplers.RandomSampler(seed=seed, **opts)
         return optuna.samplers.GridSampler(space.grid(), seed=seed, **opts)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ConfigError(f"sampler.options: not accepted by the {name} sampler: {exc}") from None
 
 

@@ -79,8 +79,9 @@ def _check_train(config: StudyConfig, space) -> None:
 
 
 def _session(study: optuna.Study, config: StudyConfig, space, data, *, device: str, quiet: bool) -> Session:
-    study.sampler = make_sampler(config, space, seed_offset=len(study.get_trials(deepcopy=False)))
     objective = Objective(config=config, space=space, data=data, device=device, quiet=quiet)
+    study.sampler = make_sampler(config, space, seed_offset=len(study.get_trials(deepcopy=False)),
+                                 fixed=objective.fixed_arch())
     if config.pruner.mode != "off":
         from dse.study.pruning import make_epoch_hook_factory
 
@@ -96,6 +97,8 @@ def start(config: StudyConfig, *, data_dir: str | None = None, device: str = "au
     info = data.info
     dataset = {"name": info.name, "num_classes": info.num_classes, "image_size": info.image_size,
                "in_channels": info.in_channels}
+    fixed = {"in_channels": info.in_channels, "input_size": info.image_size, "num_classes": info.num_classes}
+    make_sampler(config, space, fixed=fixed)  # a bad sampler setting fails before the study is created
     study = create_or_continue(config, space.to_data(), dataset)
     return _session(study, config, space, data, device=device, quiet=quiet)
 

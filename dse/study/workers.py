@@ -75,7 +75,8 @@ def join_study(
     # Workers starting together must not propose the same candidates: offset the sampler seed.
     offset = len(session.study.get_trials(deepcopy=False))
     offset += 100_003 * (index + 1) if index is not None else random.SystemRandom().randrange(1, 2**31)
-    session.study.sampler = make_sampler(session.config, session.objective.space, seed_offset=offset)
+    session.study.sampler = make_sampler(session.config, session.objective.space, seed_offset=offset,
+                                        fixed=session.objective.fixed_arch())
     return session
 
 

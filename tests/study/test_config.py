@@ -29,7 +29,7 @@ def test_run_controls_do_not_change_identity() -> None:
         ({**BASE, "budget": {"epochz": 1}}, "budget.epochz: unknown field; allowed: epochs"),
         ({**BASE, "objectives": ["params"]}, "objectives: must start with val_acc"),
         ({**BASE, "objectives": ["val_acc", "speed"]}, "objectives: after val_acc give one or more distinct costs"),
-        ({**BASE, "sampler": {"name": "cmaes"}}, "sampler.name: must be 'nsga2', 'tpe', 'gp', 'random' or 'grid'"),
+        ({**BASE, "sampler": {"name": "cmaes"}}, "sampler.name: must be 'nsga2', 'cost_aware', 'tpe', 'gp', 'random' or 'grid'"),
         ({**BASE, "trials": 0}, "trials: Input should be greater than or equal to 1"),
         ({**BASE, "name": "a b"}, "name: must be 1-100 letters"),
         ({"space": "x", "dataset": "y"}, "name: Field required"),

@@ -1,0 +1,293 @@
+"""The cost-aware sampler: screens many candidates by their exact cost before one is trained.
+
+A candidate's size objective (params, MACs, bytes) is known exactly from its spec, before any
+training; only its accuracy is unknown. For each new trial this sampler
+
+1. draws ``candidates`` specs: random ones, and (once a model exists) mutations of the current
+   Pareto-front trials; prices each with ``dse.arch.cost`` (about 1 ms); drops those that break a
+   cost constraint or repeat a trial already run or running (the same parameter values, or the
+   same canonical network with the same training values), so no infeasible or duplicate candidate
+   is ever proposed;
+2. fits a Gaussian process of accuracy on the trials so far: completed ones; pruned ones at the
+   accuracy where they stopped plus the median gain completed trials made from that epoch on;
+   diverged ones at chance accuracy (see :mod:`dse.study.surrogate`);
+3. scores each candidate by its expected hypervolume improvement, computed exactly for a point
+   whose cost is known and whose accuracy is Gaussian, divided by its predicted training seconds
+   (a line through completed trials' seconds against MACs), and proposes the best one.
+
+The first ``n_startup`` trials are random feasible candidates. The sampler plugs into Optuna as a
+``BaseSampler``: the objective asks ``trial.suggest_*`` as usual and gets the planned values.
+No Optuna sampler uses a known objective this way, hence this one (see README, "Search efficiency").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import BaseDistribution
+from scipy.stats import norm
+
+from dse.arch import ArchSpecError, cost
+from dse.space import RandomSuggest, SearchSpace, SpaceError
+from dse.space.targets import is_train_target
+from dse.study import attrs
+from dse.study.surrogate import Encoder, GaussianProcess
+
+
+def expected_improvement_known_cost(
+    front: Sequence[tuple[float, float]], ref_cost: float, costs: np.ndarray, mean: np.ndarray, std: np.ndarray
+) -> np.ndarray:
+    """Expected hypervolume improvement of points with exact ``costs`` and accuracy ~ N(mean, std).
+
+    ``front`` holds (cost, accuracy) of the current front; the hypervolume is the area under the
+    staircase "best accuracy at cost <= p" for p up to ``ref_cost`` (accuracy reference 0). A new
+    point at cost c with accuracy a adds the integral over p in [c, ref_cost] of max(0, a - f(p)),
+    whose expectation is a sum of closed-form expected improvements, one per staircase step.
+    """
+    costs, mean, std = (np.asarray(a, dtype=float) for a in (costs, mean, std))
+    steps: list[tuple[float, float]] = []  # (start cost, best accuracy from there on)
+    best = 0.0
+    for c, a in sorted(front):
+        if a > best:
+            steps.append((c, a))
+            best = a
+    edges = [0.0] + [c for c, _ in steps] + [ref_cost]
+    levels = [0.0] + [a for _, a in steps]
+    std = np.maximum(std, 1e-9)
+    total = np.zeros_like(costs)
+    for lo, hi, level in zip(edges[:-1], edges[1:], levels):
+        width = np.clip(hi - np.maximum(lo, costs), 0.0, None)
+        if not width.any():
+            continue
+        z = (mean - level) / std
+        total += width * ((mean - level) * norm.cdf(z) + std * norm.pdf(z))
+    return total
+
+
+class _Recording:
+    """Wraps a Suggest and records the raw (Optuna-encoded) value it returned for each name."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.raw = inner, {}
+
+    def categorical(self, name, choices):
+        self.raw[name] = self.inner.categorical(name, choices)
+        return self.raw[name]
+
+    def int(self, name, low, high, step=1, log=False):
+        self.raw[name] = self.inner.int(name, low, high, step=step, log=log)
+        return self.raw[name]
+
+    def float(self, name, low, high, step=None, log=False):
+        self.raw[name] = self.inner.float(name, low, high, step=step, log=log)
+        return self.raw[name]
+
+
+class _Mutating(RandomSuggest):
+    """Keeps a parent's values, changing each with probability ``rate``: categoricals are redrawn,
+    numbers move by a Gaussian step of 15% of their (log) range, snapped to their step."""
+
+    def __init__(self, parent: Mapping[str, Any], seed: int, rate: float) -> None:
+        super().__init__(seed)
+        self.parent, self.rate = parent, rate
+
+    def _keep(self, name: str) -> bool:
+        return name in self.parent and self.rng.random() >= self.rate
+
+    def categorical(self, name, choices):
+        if self._keep(name) and self.parent[name] in list(choices):
+            return self.parent[name]
+        return super().categorical(name, choices)
+
+    def _move(self, name, low, high, log):
+        x = self.parent[name]
+        if log:
+            return math.exp(min(math.log(high), max(math.log(low), math.log(x) + self.rng.gauss(0, 0.15) * math.log(high / low))))
+        return min(high, max(low, x + self.rng.gauss(0, 0.15) * (high - low)))
+
+    def int(self, name, low, high, step=1, log=False):
+        if name not in self.parent or not low <= self.parent[name] <= high:
+            return super().int(name, low, high, step=step, log=log)
+        if self._keep(name):
+            return self.parent[name]
+        value = self._move(name, low, high, log)
+        return min(high, low + round((value - low) / step) * step)
+
+    def float(self, name, low, high, step=None, log=False):
+        if name not in self.parent or not low <= self.parent[name] <= high:
+            return super().float(name, low, high, step=step, log=log)
+        if self._keep(name):
+            return self.parent[name]
+        value = self._move(name, low, high, log)
+        return value if step is None else round(low + round((value - low) / step) * step, 12)
+
+
+@dataclass
+class _Screened:
+    raw: dict[str, Any]
+    costs: dict[str, float]
+
+
+class CostAwareSampler(optuna.samplers.BaseSampler):
+    """Optuna sampler proposing, per trial, the screened candidate with the best expected
+    hypervolume improvement per predicted training second (module docstring)."""
+
+    def __init__(self, space: SearchSpace, fixed: Mapping[str, Any], cost_metric: str,
+                 limits: Mapping[str, float], seed: int | None = None, candidates: int = 256,
+                 n_startup: int = 4, local_fraction: float = 0.5, mutation_rate: float = 0.2) -> None:
+        if candidates < 1 or n_startup < 2 or not 0.0 <= local_fraction <= 1.0 or not 0.0 < mutation_rate <= 1.0:
+            raise ValueError("candidates >= 1, n_startup >= 2, local_fraction in [0, 1] and mutation_rate in (0, 1] are required")
+        self.space, self.fixed, self.cost_metric, self.limits = space, dict(fixed), cost_metric, dict(limits)
+        self.candidates, self.n_startup = candidates, n_startup
+        self.local_fraction, self.mutation_rate = local_fraction, mutation_rate
+        self._rng = random.Random(seed)
+        self._fallback = optuna.samplers.RandomSampler(seed=seed)
+        self._plans: dict[int, dict[str, Any]] = {}
+        self.last_choice: dict[str, Any] = {}  # what the last plan predicted, for tests and logs
+
+    def reseed_rng(self) -> None:
+        self._rng.seed()
+        self._fallback.reseed_rng()
+
+    def infer_relative_search_space(self, study, trial) -> dict[str, BaseDistribution]:
+        return {}
+
+    def sample_relative(self, study, trial, search_space) -> dict[str, Any]:
+        return {}
+
+    def sample_independent(self, study: optuna.Study, trial: optuna.trial.FrozenTrial, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        if trial._trial_id not in self._plans:
+            self._plans[trial._trial_id] = self._plan(study, trial.number)
+        value = self._plans[trial._trial_id].get(param_name)
+        if value is not None:
+            try:
+                if param_distribution._contains(param_distribution.to_internal_repr(value)):
+                    return value
+            except (ValueError, TypeError):
+                pass
+        return self._fallback.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(self, study, trial, state, values) -> None:
+        self._plans.pop(trial._trial_id, None)
+
+    # ---------------------------------------------------------------- planning
+    def _plan(self, study: optuna.Study, number: int) -> dict[str, Any]:
+        observed, front, seen, seconds = self._history(study, number)
+        parents = [raw for raw, _, _ in front] if len(observed) >= self.n_startup else []
+        pool = self._screen(parents, seen)
+        if not pool:
+            self.last_choice = {"reason": "no feasible new candidate among those drawn"}
+            return {}
+        if len(observed) < self.n_startup:  # random, but among the cheaper half to train (fewer MACs)
+            cheap = sorted(pool, key=lambda s: s.costs["macs"])[: max(1, len(pool) // 2)]
+            self.last_choice = {"reason": "startup (random feasible, cheaper half by MACs)"}
+            return self._rng.choice(cheap).raw
+        encoder = Encoder(self.space, self._cost_ranges(pool, observed))
+        gp = GaussianProcess.fit(np.stack([encoder.encode(r, c) for r, c, _ in observed]),
+                                 [a for _, _, a in observed], seed=self._rng.randrange(2**31))
+        mean, std = gp.predict(np.stack([encoder.encode(s.raw, s.costs) for s in pool]))
+        cand_cost = np.array([s.costs[self.cost_metric] for s in pool], dtype=float)
+        ref = self.limits.get(self.cost_metric) or 1.1 * max(float(cand_cost.max()), max(c[self.cost_metric] for _, c, _ in observed))
+        gain = expected_improvement_known_cost([(c[self.cost_metric], a) for _, c, a in front], ref, cand_cost, mean, std)
+        predicted = self._predicted_seconds(seconds, np.array([s.costs["macs"] for s in pool], dtype=float))
+        score = gain / predicted
+        best = int(np.argmax(score))
+        self.last_choice = {"reason": "expected hypervolume gain per second", "mean": float(mean[best]),
+                            "std": float(std[best]), "gain": float(gain[best]), "seconds": float(predicted[best]),
+                            "cost": float(cand_cost[best]), "pool": len(pool)}
+        return pool[best].raw
+
+    def _history(self, study: optuna.Study, number: int):
+        """(raw, costs, accuracy) observed; the completed front; keys of every trial run or
+        running; (macs, seconds) of completed trials."""
+        observed, completed, seen, seconds, pruned, curves = [], [], set(), [], [], []
+        for t in study.get_trials(deepcopy=False):
+            if t.number == number:
+                continue
+            seen.add(_key(t.params))
+            if attrs.ARCH_HASH in t.user_attrs:
+                seen.add(self._arch_key(t.user_attrs[attrs.ARCH_HASH], t.params))
+            ua = t.user_attrs
+            if attrs.MACS not in ua:
+                continue
+            costs = {m: float(ua[a]) for m, (a, _, _) in attrs.METRICS.items() if m != "val_acc" and a in ua}
+            status = ua.get(attrs.STATUS)
+            if t.state == optuna.trial.TrialState.COMPLETE and status == "completed":
+                observed.append((t.params, costs, float(t.values[0])))
+                completed.append(observed[-1])
+                if ua.get(attrs.VAL_CURVE):
+                    curves.append((t.params, costs, list(ua[attrs.VAL_CURVE]), float(t.values[0])))
+                if attrs.TRAIN_SECONDS in ua:
+                    seconds.append((costs["macs"], float(ua[attrs.TRAIN_SECONDS])))
+            elif t.state == optuna.trial.TrialState.PRUNED and ua.get(attrs.VAL_CURVE):
+                pruned.append((t.params, costs, list(ua[attrs.VAL_CURVE])))
+            elif status == "diverged":  # a learning rate that blows up: as good as guessing
+                observed.append((t.params, costs, 1.0 / max(int(self.fixed.get("num_classes", 10)), 2)))
+        # a pruned trial counts at the accuracy it would likely have reached: where it stopped, plus
+        # the median gain completed trials made from that epoch to the end
+        for raw, costs, curve in pruned:
+            gains = [final - full[len(curve) - 1] for _, _, full, final in curves if len(full) >= len(curve)]
+            observed.append((raw, costs, curve[-1] + (float(np.median(gains)) if gains else 0.0)))
+        front = [p for p in completed if not any(
+            q[1][self.cost_metric] <= p[1][self.cost_metric] and q[2] >= p[2]
+            and (q[1][self.cost_metric] < p[1][self.cost_metric] or q[2] > p[2]) for q in completed)]
+        return observed, front, seen, seconds
+
+    def _screen(self, parents: list[dict[str, Any]], seen: set[str]) -> list[_Screened]:
+        pool, keys = [], set(seen)
+        n_local = int(self.candidates * self.local_fraction) if parents else 0
+        for i in range(self.candidates):
+            seed = self._rng.randrange(2**31)
+            inner = _Mutating(self._rng.choice(parents), seed, self.mutation_rate) if i < n_local else RandomSuggest(seed)
+            suggest = _Recording(inner)
+            try:
+                candidate = self.space.sample(suggest, fixed=self.fixed)
+                c = cost(candidate.spec)
+            except (ArchSpecError, SpaceError):
+                continue
+            costs = {"params": float(c.params), "macs": float(c.macs), "size_bytes": float(c.size_bytes("fp32")),
+                     "peak_activation_bytes": float(c.peak_activation_bytes)}
+            key, arch_key = _key(suggest.raw), self._arch_key(candidate.spec.arch_hash(), suggest.raw)
+            if key in keys or arch_key in keys or any(costs[m] > limit for m, limit in self.limits.items()):
+                continue
+            keys.update((key, arch_key))
+            pool.append(_Screened(suggest.raw, costs))
+        return pool
+
+    def _cost_ranges(self, pool: list[_Screened], observed) -> dict[str, tuple[float, float]]:
+        ranges = {}
+        for metric in ("params", "macs"):
+            values = [s.costs[metric] for s in pool] + [c[metric] for _, c, _ in observed]
+            ranges[metric] = (min(values), max(values))
+        return ranges
+
+    @staticmethod
+    def _predicted_seconds(seconds: list[tuple[float, float]], macs: np.ndarray, overhead: float = 1.0) -> np.ndarray:
+        """Seconds a trial takes: training seconds from MACs (a least-squares line through completed
+        trials, at least two with distinct MACs) plus ``overhead`` for building, sampling and
+        storing; 1 for every candidate before that (no weighting)."""
+        if len(seconds) < 2 or len({m for m, _ in seconds}) < 2:
+            return np.ones_like(macs)
+        x, y = np.array(seconds).T
+        slope, intercept = np.polyfit(x, y, 1)
+        slope = max(slope, 0.0)
+        floor = max(0.2 * float(y.min()), 1e-3)
+        return np.maximum(intercept + slope * macs, floor) + overhead
+
+
+    def _arch_key(self, arch_hash: str, raw: Mapping[str, Any]) -> str:
+        """The same network with the same sampled training values: a duplicate (objective.py)."""
+        train = {n: raw.get(n) for n, p in self.space.parameters.items() if is_train_target(p.target or "")}
+        return arch_hash + _key(train)
+
+
+def _key(raw: Mapping[str, Any]) -> str:
+    return json.dumps(dict(raw), sort_keys=True, default=str)

@@ -1,0 +1,109 @@
+"""A small Gaussian-process surrogate of accuracy over a search space, for the cost-aware sampler.
+
+Candidates are encoded from their Optuna parameter values (numbers scaled to [0, 1], on a log
+scale for ``logfloat``; categoricals one-hot; an inactive conditional parameter is 0) plus the
+log of their exact costs. The GP has a Matern-5/2 kernel with one length scale per feature,
+fitted by maximum marginal likelihood (scipy's L-BFGS-B), on standardized targets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+from scipy.optimize import minimize
+
+from dse.space import SearchSpace
+
+
+class Encoder:
+    """Maps a candidate's Optuna parameter values and costs to a feature vector in [0, 1]^d."""
+
+    def __init__(self, space: SearchSpace, cost_ranges: Mapping[str, tuple[float, float]]) -> None:
+        self.space = space
+        self.cost_ranges = {k: (math.log(max(lo, 1.0)), math.log(max(hi, lo + 1.0, 2.0))) for k, (lo, hi) in cost_ranges.items()}
+
+    def encode(self, raw: Mapping[str, Any], costs: Mapping[str, float]) -> np.ndarray:
+        features: list[float] = []
+        for name, p in self.space.parameters.items():
+            value = raw.get(name)
+            if p.kind == "categorical":
+                choices = p.encoded_choices()
+                features.extend(1.0 if value == c else 0.0 for c in choices)
+            elif value is None:
+                features.append(0.0)
+            elif p.kind == "logfloat":
+                features.append((math.log(value) - math.log(p.low)) / (math.log(p.high) - math.log(p.low)))
+            else:
+                features.append((float(value) - p.low) / (p.high - p.low))
+        for name, (lo, hi) in self.cost_ranges.items():
+            x = math.log(max(float(costs[name]), 1.0))
+            features.append(min(1.5, max(-0.5, (x - lo) / (hi - lo))))
+        return np.asarray(features, dtype=float)
+
+
+def _matern52(x1: np.ndarray, x2: np.ndarray, lengthscales: np.ndarray) -> np.ndarray:
+    d = np.sqrt(np.maximum(((x1[:, None, :] - x2[None, :, :]) / lengthscales) ** 2, 0.0).sum(-1))
+    s5 = math.sqrt(5.0) * d
+    return (1.0 + s5 + s5 * s5 / 3.0) * np.exp(-s5)
+
+
+@dataclass
+class GaussianProcess:
+    """Fitted GP; ``predict`` returns mean and standard deviation in the targets' units."""
+
+    x: np.ndarray
+    y_mean: float
+    y_std: float
+    lengthscales: np.ndarray
+    signal: float
+    noise: float
+    factor: tuple
+    alpha: np.ndarray
+
+    @classmethod
+    def fit(cls, x: np.ndarray, y: Sequence[float], seed: int = 0) -> GaussianProcess:
+        y = np.asarray(y, dtype=float)
+        if len(y) < 2:
+            raise ValueError(f"a GP needs at least 2 observations, got {len(y)}")
+        y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
+        z = (y - y_mean) / y_std
+        d = x.shape[1]
+
+        def neg_log_likelihood(theta: np.ndarray) -> float:
+            ls, signal, noise = np.exp(theta[:d]), math.exp(theta[d]), math.exp(theta[d + 1])
+            k = signal * _matern52(x, x, ls) + (noise + 1e-6) * np.eye(len(z))
+            try:
+                c = cho_factor(k, lower=True)
+            except np.linalg.LinAlgError:
+                return 1e10
+            a = cho_solve(c, z)
+            # a weak prior keeps length scales and noise in a sane range with few observations
+            prior = 0.5 * np.sum((theta[:d] - math.log(0.5)) ** 2) / 2.0 + 0.5 * (theta[d + 1] - math.log(0.05)) ** 2 / 4.0
+            return float(0.5 * z @ a + np.log(np.diag(c[0])).sum() + prior)
+
+        rng = np.random.default_rng(seed)
+        best = None
+        starts = [np.r_[np.full(d, math.log(0.5)), 0.0, math.log(0.05)]]
+        starts += [np.r_[rng.normal(math.log(0.5), 0.7, d), 0.0, math.log(0.1)] for _ in range(2)]
+        bounds = [(math.log(0.05), math.log(20.0))] * d + [(math.log(0.05), math.log(20.0)), (math.log(1e-4), math.log(2.0))]
+        for theta0 in starts:
+            res = minimize(neg_log_likelihood, theta0, method="L-BFGS-B", bounds=bounds, options={"maxiter": 60})
+            if best is None or res.fun < best.fun:
+                best = res
+        theta = best.x
+        ls, signal, noise = np.exp(theta[:d]), math.exp(theta[d]), math.exp(theta[d + 1])
+        k = signal * _matern52(x, x, ls) + (noise + 1e-6) * np.eye(len(z))
+        factor = cho_factor(k, lower=True)
+        return cls(x, y_mean, y_std, ls, signal, noise, factor, cho_solve(factor, z))
+
+    def predict(self, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ks = self.signal * _matern52(xq, self.x, self.lengthscales)
+        mean = ks @ self.alpha
+        v = cho_solve(self.factor, ks.T)
+        var = np.maximum(self.signal - np.einsum("ij,ji->i", ks, v), 1e-9)
+        return self.y_mean + self.y_std * mean, self.y_std * np.sqrt(var)

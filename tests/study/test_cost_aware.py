@@ -1,0 +1,120 @@
+"""The cost-aware sampler: its expected-gain formula against exact hypervolumes, its surrogate,
+and its behaviour inside a real (SQLite) study with a stand-in trainer."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from dse.arch import cost
+from dse.space import space_from_data
+from dse.study import attrs
+from dse.study.config import ConfigError, config_from_data
+from dse.study.cost_aware import expected_improvement_known_cost
+from dse.study.pareto import hypervolume
+from dse.study.runner import trial_status
+from dse.study.session import start
+from dse.study.surrogate import GaussianProcess
+from dse.train import TrainResult
+
+from .conftest import tiny_config
+
+FRONT = [(1_000.0, 0.5), (4_000.0, 0.7), (9_000.0, 0.8)]
+REF = 10_000.0
+
+
+def exact_gain(front, cost_, acc) -> float:
+    """Hypervolume (accuracy up, cost down; reference accuracy 0, cost REF) with and without the point."""
+    def hv(points):
+        loss = np.array([[-a, c] for c, a in points], dtype=float)
+        return hypervolume(loss, np.array([0.0, REF]))
+    return hv(front + [(cost_, acc)]) - hv(front)
+
+
+@pytest.mark.parametrize("cost_,acc", [(500.0, 0.6), (2_000.0, 0.75), (4_000.0, 0.9), (9_500.0, 0.95), (3_000.0, 0.4)])
+def test_gain_with_a_certain_accuracy_is_the_exact_hypervolume_improvement(cost_, acc) -> None:
+    gain = expected_improvement_known_cost(FRONT, REF, np.array([cost_]), np.array([acc]), np.array([1e-12]))
+    assert gain[0] == pytest.approx(exact_gain(FRONT, cost_, acc), abs=1e-6)
+
+
+def test_gain_is_the_expectation_over_the_accuracy() -> None:
+    rng = np.random.default_rng(0)
+    samples = rng.normal(0.72, 0.05, 20_000)
+    monte_carlo = np.mean([exact_gain(FRONT, 2_500.0, a) for a in samples[:4_000]])
+    gain = expected_improvement_known_cost(FRONT, REF, np.array([2_500.0]), np.array([0.72]), np.array([0.05]))[0]
+    assert gain == pytest.approx(monte_carlo, rel=0.05)
+
+
+def test_a_cheaper_candidate_with_the_same_accuracy_gains_more_and_a_dominated_one_nothing() -> None:
+    costs = np.array([2_000.0, 6_000.0, 9_500.0])
+    gain = expected_improvement_known_cost(FRONT, REF, costs, np.array([0.75, 0.75, 0.5]), np.full(3, 1e-6))
+    assert gain[0] > gain[1] > 0
+    assert gain[2] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_gp_interpolates_and_is_unsure_far_from_data() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, (20, 3))
+    y = 0.3 + 0.5 * x[:, 0]  # depends on the first feature only
+    gp = GaussianProcess.fit(x, y)
+    mean, std = gp.predict(x)
+    assert np.abs(mean - y).max() < 0.03
+    (near_mean, far_mean), (near_std, far_std) = gp.predict(np.array([[0.5, 0.5, 0.5], [5.0, 5.0, 5.0]]))
+    assert near_mean == pytest.approx(0.55, abs=0.05)
+    assert far_std > 3 * near_std
+    with pytest.raises(ValueError, match="at least 2"):
+        GaussianProcess.fit(x[:1], y[:1])
+
+
+SPACE = {
+    "name": "bypass_sr", "description": "bypass and squeeze ratio",
+    "base": {"preset": "squeezenet_cifar", "width_multiplier": 0.125},
+    "parameters": {
+        "bypass": {"kind": "categorical", "choices": ["none", "simple"], "target": "bypass"},
+        "sr": {"kind": "float", "low": 0.125, "high": 1.0, "step": 0.125, "target": "meta.sr"},
+        "pct3x3": {"kind": "float", "low": 0.1, "high": 0.9, "target": "meta.pct3x3"},
+    },
+}
+
+
+def fake_trainer(model, data, config, budget, *, device="auto", on_epoch=None, quiet=True, **kw):
+    """Accuracy 0.85 with simple bypasses, 0.35 without (a little less for wider squeezes)."""
+    net = model()
+    acc = (0.85 if net.spec.bypass == "simple" else 0.35) - 0.05 * net.spec.meta.sr
+    return TrainResult(status="completed", reason=None, val_acc=acc, val_curve=[acc], train_seconds=0.01)
+
+
+def test_sampler_in_a_study_proposes_only_new_feasible_candidates_and_learns(tmp_path, monkeypatch) -> None:
+    import dse.study.objective as objective
+
+    monkeypatch.setattr(objective, "train_candidate", fake_trainer)
+    fixed = {"in_channels": 1, "input_size": 28, "num_classes": 10}
+    space = space_from_data(SPACE, source="test")
+    params = sorted(cost(space.candidate({"bypass": "none", "sr": sr, "pct3x3": 0.5}, fixed).spec).params
+                    for sr in (0.125, 1.0))
+    limit = (params[0] + params[1]) // 2  # wide squeezes are over the limit
+    config = config_from_data(tiny_config(
+        tmp_path, space=SPACE, trials=14, constraints={"max_params": limit}, pruner={"mode": "off"},
+        sampler={"name": "cost_aware", "options": {"candidates": 64, "n_startup": 3}},
+    ))
+    session = start(config)
+    session.run()
+    trials = session.study.trials
+    assert len(trials) == 14
+    assert all(trial_status(t) == "completed" for t in trials)  # nothing infeasible was proposed
+    assert all(t.user_attrs[attrs.PARAMS] <= limit for t in trials)
+    assert len({json.dumps(t.params, sort_keys=True) for t in trials}) == len(trials)  # no repeats
+    later = trials[6:]
+    assert sum(t.params["bypass"] == "simple" for t in later) >= 0.75 * len(later)
+    assert session.study.sampler.last_choice["reason"] == "expected hypervolume gain per second"
+
+
+def test_cost_aware_config_errors(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="two objectives"):
+        start(config_from_data(tiny_config(tmp_path, objectives=["val_acc", "params", "macs"], sampler={"name": "cost_aware"})))
+    with pytest.raises(ConfigError, match="sampler.options"):
+        start(config_from_data(tiny_config(tmp_path, sampler={"name": "cost_aware", "options": {"candidates": 0}})))
+    with pytest.raises(ConfigError, match="sampler.options"):
+        start(config_from_data(tiny_config(tmp_path, sampler={"name": "cost_aware", "options": {"bogus": 1}})))
