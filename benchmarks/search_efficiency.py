@@ -35,7 +35,7 @@ from dse.study.runner import trial_status
 from dse.study.session import start
 
 METHODS = {
-    "dse": {"sampler": {"name": "cost_aware"}, "pruner": {"mode": "pareto", "rungs": [1, 2], "min_trials": 3},
+    "dse": {"sampler": {"name": "cost_aware"}, "pruner": {"mode": "pareto", "rungs": [2], "min_trials": 3},
             "reuse_duplicates": True, "constrained": True},
     "nsga2": {"sampler": {"name": "nsga2", "options": {"population_size": 8}}, "pruner": {"mode": "off"},
               "reuse_duplicates": False, "constrained": False},
@@ -104,7 +104,7 @@ def main() -> None:
     parser.add_argument("--max-params", type=int, default=150_000)
     parser.add_argument("--trial-cap", type=float, default=60.0, help="wall-clock cap per trial (all methods)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
-    parser.add_argument("--rungs", type=int, nargs="+", default=[1, 2], help="pruning rungs (epochs) of the dse method")
+    parser.add_argument("--rungs", type=int, nargs="+", default=[2], help="pruning rungs (epochs) of the dse method")
     parser.add_argument("--margin", type=float, default=0.02, help="pruning margin of the dse method")
     parser.add_argument("--dse-sampler", default="cost_aware", choices=["cost_aware", "nsga2", "tpe", "random"],
                         help="sampler of the dse method (the baselines stay NSGA-II and random); nsga2 means "

@@ -15,7 +15,7 @@ training; only its accuracy is unknown. For each new trial this sampler
    whose cost is known and whose accuracy is Gaussian, divided by its predicted training seconds
    (a line through completed trials' seconds against MACs), and proposes the best one.
 
-The first ``n_startup`` trials are random feasible candidates. The sampler plugs into Optuna as a
+The first ``n_startup`` trials are random feasible candidates among the cheaper half to train. The sampler plugs into Optuna as a
 ``BaseSampler``: the objective asks ``trial.suggest_*`` as usual and gets the planned values.
 No Optuna sampler uses a known objective this way, hence this one (see README, "Search efficiency").
 """
@@ -186,7 +186,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         if not pool:
             self.last_choice = {"reason": "no feasible new candidate among those drawn"}
             return {}
-        if len(observed) < self.n_startup:  # random, but among the cheaper half to train (fewer MACs)
+        if len(observed) < self.n_startup:
             cheap = sorted(pool, key=lambda s: s.costs["macs"])[: max(1, len(pool) // 2)]
             self.last_choice = {"reason": "startup (random feasible, cheaper half by MACs)"}
             return self._rng.choice(cheap).raw

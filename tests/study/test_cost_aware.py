@@ -118,3 +118,27 @@ def test_cost_aware_config_errors(tmp_path) -> None:
         start(config_from_data(tiny_config(tmp_path, sampler={"name": "cost_aware", "options": {"candidates": 0}})))
     with pytest.raises(ConfigError, match="sampler.options"):
         start(config_from_data(tiny_config(tmp_path, sampler={"name": "cost_aware", "options": {"bogus": 1}})))
+
+
+def test_a_running_trial_of_another_worker_is_not_proposed_again(tmp_path) -> None:
+    """Two workers with the same seed would draw the same candidates; the second one sees the
+    first one's running trial in the shared storage and proposes something else."""
+    import optuna
+
+    from dse.study.cost_aware import CostAwareSampler
+    from dse.study.objective import OptunaSuggest
+
+    fixed = {"in_channels": 1, "input_size": 28, "num_classes": 10}
+    space = space_from_data(SPACE, source="test")
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    optuna.create_study(study_name="s", storage=storage, directions=["maximize", "minimize"])
+
+    def worker() -> optuna.Study:
+        sampler = CostAwareSampler(space, fixed, "params", {}, seed=7, candidates=32, n_startup=2)
+        return optuna.load_study(study_name="s", storage=storage, sampler=sampler)
+
+    first = worker().ask()
+    space.sample(OptunaSuggest(first), fixed=fixed)
+    alone = worker().ask()  # same seed, first trial still running
+    space.sample(OptunaSuggest(alone), fixed=fixed)
+    assert alone.params != first.params
