@@ -38,6 +38,7 @@ from dse.arch import ArchSpecError, cost
 from dse.space import RandomSuggest, SearchSpace, SpaceError
 from dse.space.targets import is_train_target
 from dse.study import attrs
+from dse.study.objective import cost_values
 from dse.study.surrogate import Encoder, GaussianProcess
 
 
@@ -253,8 +254,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
                 c = cost(candidate.spec)
             except (ArchSpecError, SpaceError):
                 continue
-            costs = {"params": float(c.params), "macs": float(c.macs), "size_bytes": float(c.size_bytes("fp32")),
-                     "peak_activation_bytes": float(c.peak_activation_bytes)}
+            costs = {k: float(v) for k, v in cost_values(c).items()}
             key, arch_key = _key(suggest.raw), self._arch_key(candidate.spec.arch_hash(), suggest.raw)
             if key in keys or arch_key in keys or any(costs[m] > limit for m, limit in self.limits.items()):
                 continue
