@@ -31,7 +31,14 @@ from typing import Any, TypeVar
 import optuna
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    PendingRollbackError,
+)
 
 from dse.errors import DseError
 
@@ -113,7 +120,9 @@ def is_transient(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, (OperationalError, InterfaceError)):
+        # PendingRollbackError: the connection died inside a transaction; once Optuna has rolled
+        # the session back (it does before re-raising), a retry reconnects
+        if isinstance(current, (OperationalError, InterfaceError, PendingRollbackError)):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True

@@ -192,3 +192,20 @@ def test_trial_failed_by_another_worker_meanwhile_is_dropped_not_fatal(tmp_path:
     assert run_trial(study, objective, target=1) is True
     assert study.trials[0].state == TrialState.FAIL
     assert "was marked failed by another worker" in caplog.text
+
+
+def test_a_session_left_pending_rollback_by_a_lost_connection_is_retried() -> None:
+    """A connection lost inside a transaction surfaces as PendingRollbackError wrapped in Optuna's
+    StorageInternalError; a retry (after Optuna's rollback) reconnects, so it is transient."""
+    import optuna
+    from sqlalchemy.exc import PendingRollbackError
+
+    from dse.study.storage import is_transient
+
+    try:
+        try:
+            raise PendingRollbackError("Can't reconnect until invalid transaction is rolled back", None, None)
+        except PendingRollbackError as exc:
+            raise optuna.exceptions.StorageInternalError("An exception is raised during the commit.") from exc
+    except optuna.exceptions.StorageInternalError as wrapped:
+        assert is_transient(wrapped)
