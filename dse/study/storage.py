@@ -114,6 +114,17 @@ class RetryPolicy:
         return base * random.uniform(0.75, 1.25)
 
 
+class _DropRetriedQueryWarning(logging.Filter):
+    """Optuna logs "Caught an error from sqlalchemy ... Falling back" when a read fails; the retry
+    here handles that error and reports it in one line, so the multi-line warning is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Caught an error from sqlalchemy")
+
+
+logging.getLogger("optuna.storages._rdb.storage").addFilter(_DropRetriedQueryWarning())
+
+
 def is_transient(exc: BaseException) -> bool:
     """True for errors that a retry may cure: lost/refused connections, locks, deadlocks."""
     seen: set[int] = set()
