@@ -39,6 +39,7 @@ from dse.space import RandomSuggest, SearchSpace, SpaceError
 from dse.space.targets import is_train_target
 from dse.study import attrs
 from dse.study.objective import cost_values
+from dse.study.pareto import pareto_mask, to_loss
 from dse.study.surrogate import Encoder, GaussianProcess
 
 
@@ -237,9 +238,10 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         for raw, costs, curve in pruned:
             gains = [final - full[len(curve) - 1] for _, _, full, final in curves if len(full) >= len(curve)]
             observed.append((raw, costs, curve[-1] + (float(np.median(gains)) if gains else 0.0)))
-        front = [p for p in completed if not any(
-            q[1][self.cost_metric] <= p[1][self.cost_metric] and q[2] >= p[2]
-            and (q[1][self.cost_metric] < p[1][self.cost_metric] or q[2] > p[2]) for q in completed)]
+        front = []
+        if completed:
+            loss = to_loss(np.array([(a, c[self.cost_metric]) for _, c, a in completed]), ["maximize", "minimize"])
+            front = [p for p, on_front in zip(completed, pareto_mask(loss)) if on_front]
         return observed, front, seen, seconds
 
     def _screen(self, parents: list[dict[str, Any]], seen: set[str]) -> list[_Screened]:
@@ -281,7 +283,6 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         slope = max(slope, 0.0)
         floor = max(0.2 * float(y.min()), 1e-3)
         return np.maximum(intercept + slope * macs, floor) + overhead
-
 
     def _arch_key(self, arch_hash: str, raw: Mapping[str, Any]) -> str:
         """The same network with the same sampled training values: a duplicate (objective.py)."""
