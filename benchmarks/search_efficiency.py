@@ -77,6 +77,8 @@ def run_one(method: str, seed: int, args: argparse.Namespace, folder: Path) -> d
 
     def on_trial(study: optuna.Study, counts) -> None:
         history.append((time.monotonic() - t0, front_hypervolume(study, args.max_params), len(study.trials)))
+        if args.verbose:
+            print("  " + trial_line(study, history[-1]), flush=True)
 
     session.run(target=100_000, timeout=args.seconds, on_trial=on_trial)
     history = [h for h in history if h[0] <= args.seconds]  # a trial finishing after the budget does not count
@@ -84,6 +86,19 @@ def run_one(method: str, seed: int, args: argparse.Namespace, folder: Path) -> d
     for t in session.study.get_trials(deepcopy=False):
         counts[trial_status(t)] = counts.get(trial_status(t), 0) + 1
     return {"method": method, "seed": seed, "history": history, "counts": counts}
+
+
+def trial_line(study: optuna.Study, point: tuple[float, float, int]) -> str:
+    """One line about the trial that just ended, and what a cost-aware sampler predicted for it."""
+    t = max(study.get_trials(deepcopy=False), key=lambda t: t.number)
+    ua = t.user_attrs
+    acc = f"{t.values[0]:.3f}" if t.values else (f"{ua[attrs.VAL_CURVE][-1]:.3f}@{len(ua[attrs.VAL_CURVE])}" if ua.get(attrs.VAL_CURVE) else "-")
+    line = (f"{point[0]:6.1f} s  #{t.number:<3d} {trial_status(t):10s} acc {acc:9s} params {ua.get(attrs.PARAMS, 0):>8,} "
+            f"macs {ua.get(attrs.MACS, 0):>11,} train {ua.get(attrs.TRAIN_SECONDS, 0):5.1f} s  hv {point[1]:9,.0f}")
+    plan = getattr(study.sampler, "last_choice", None)
+    if plan:
+        line += "  | " + (f"predicted {plan['mean']:.3f}±{plan['std']:.3f} in {plan['seconds']:.1f} s" if "mean" in plan else plan["reason"])
+    return line
 
 
 def time_to_reach(history: list, level: float) -> float | None:
@@ -109,14 +124,19 @@ def main() -> None:
     parser.add_argument("--dse-sampler", default="cost_aware", choices=["cost_aware", "nsga2", "tpe", "random"],
                         help="sampler of the dse method (the baselines stay NSGA-II and random); nsga2 means "
                              "NSGA-II told the cost constraint through Optuna's constraint API")
+    parser.add_argument("--keep-studies", default=None, metavar="DIR",
+                        help="keep each run's study database (METHOD-SEED.db) in DIR instead of a temporary folder")
+    parser.add_argument("--verbose", action="store_true", help="print a line per trial (and the sampler's prediction)")
     parser.add_argument("--png", default=None, help="also render the figure to this PNG with headless Chromium")
     args = parser.parse_args()
 
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(args.keep_studies or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for seed in args.seeds:
             for method in args.methods:
-                run = run_one(method, seed, args, Path(tmp))
+                run = run_one(method, seed, args, folder)
                 final = run["history"][-1][1] if run["history"] else 0.0
                 print(f"{method:7s} seed {seed}: {len(run['history'])} trials, final hypervolume {final:,.0f}, {run['counts']}", flush=True)
                 runs.append(run)
