@@ -77,7 +77,7 @@ def run_one(method: str, seed: int, args: argparse.Namespace, folder: Path) -> d
 
     def on_trial(study: optuna.Study, counts) -> None:
         history.append((time.monotonic() - t0, front_hypervolume(study, args.max_params), len(study.trials)))
-        if args.verbose:
+        if args.verbose and study.trials:
             print("  " + trial_line(study, history[-1]), flush=True)
 
     session.run(target=100_000, timeout=args.seconds, on_trial=on_trial)
