@@ -53,6 +53,39 @@ def _matern52(x1: np.ndarray, x2: np.ndarray, lengthscales: np.ndarray) -> np.nd
     return (1.0 + s5 + s5 * s5 / 3.0) * np.exp(-s5)
 
 
+_LS_LOC, _LS_SCALE = math.log(0.5), math.sqrt(2.0)  # log-normal prior of the length scales
+_NOISE_LOC, _NOISE_SCALE = math.log(0.05), 2.0  # log-normal prior of the noise variance
+
+
+def neg_log_posterior(theta: np.ndarray, sq: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray]:
+    """Negative log marginal likelihood of standardized targets ``z`` plus the priors, and its
+    analytic gradient, at ``theta`` = (log length scales, log signal variance, log noise variance);
+    ``sq`` holds the squared feature differences (n x n x d). The analytic gradient makes one
+    L-BFGS-B step cost one Cholesky factorization instead of d + 2 of them."""
+    d = sq.shape[-1]
+    ls, signal, noise = np.exp(theta[:d]), math.exp(theta[d]), math.exp(theta[d + 1])
+    scaled = sq / ls**2
+    s5 = np.sqrt(5.0 * scaled.sum(-1))
+    decay = np.exp(-s5)
+    km = (1.0 + s5 + s5 * s5 / 3.0) * decay
+    eye = np.eye(len(z))
+    try:
+        c = cho_factor(signal * km + (noise + 1e-6) * eye, lower=True)
+    except np.linalg.LinAlgError:
+        return 1e10, np.zeros_like(theta)
+    a = cho_solve(c, z)
+    w = cho_solve(c, eye) - np.outer(a, a)  # d(nll)/dK = w / 2
+    # the priors keep length scales and noise in a sane range with few observations
+    prior = 0.5 * np.sum((theta[:d] - _LS_LOC) ** 2) / _LS_SCALE**2 + 0.5 * (theta[d + 1] - _NOISE_LOC) ** 2 / _NOISE_SCALE**2
+    grad = np.empty_like(theta)
+    # d km / d log(ls_j) = 5/3 (1 + sqrt(5) r) exp(-sqrt(5) r) (x_j - x'_j)^2 / ls_j^2
+    grad[:d] = 0.5 * signal * np.einsum("ab,abj->j", w * (5.0 / 3.0) * (1.0 + s5) * decay, scaled)
+    grad[:d] += (theta[:d] - _LS_LOC) / _LS_SCALE**2
+    grad[d] = 0.5 * signal * np.sum(w * km)
+    grad[d + 1] = 0.5 * noise * np.trace(w) + (theta[d + 1] - _NOISE_LOC) / _NOISE_SCALE**2
+    return float(0.5 * z @ a + np.log(np.diag(c[0])).sum() + prior), grad
+
+
 @dataclass
 class GaussianProcess:
     """Fitted GP; ``predict`` returns mean and standard deviation in the targets' units."""
@@ -74,43 +107,15 @@ class GaussianProcess:
         y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
         z = (y - y_mean) / y_std
         d = x.shape[1]
-        ls_loc, ls_scale = math.log(0.5), math.sqrt(2.0)  # length scales' log-normal prior
-
         sq = (x[:, None, :] - x[None, :, :]) ** 2  # squared differences per feature, n x n x d
-        eye = np.eye(len(z))
-
-        def neg_log_posterior(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            """Negative log marginal likelihood plus priors, and its gradient in theta (analytic,
-            so one L-BFGS-B step costs one Cholesky factorization, not d + 2 of them)."""
-            ls, signal, noise = np.exp(theta[:d]), math.exp(theta[d]), math.exp(theta[d + 1])
-            scaled = sq / ls**2
-            s5 = np.sqrt(5.0 * scaled.sum(-1))
-            decay = np.exp(-s5)
-            km = (1.0 + s5 + s5 * s5 / 3.0) * decay
-            k = signal * km + (noise + 1e-6) * eye
-            try:
-                c = cho_factor(k, lower=True)
-            except np.linalg.LinAlgError:
-                return 1e10, np.zeros_like(theta)
-            a = cho_solve(c, z)
-            w = cho_solve(c, eye) - np.outer(a, a)  # d(nll)/dK = w / 2
-            # priors keep length scales and noise in a sane range with few observations
-            prior = 0.5 * np.sum((theta[:d] - ls_loc) ** 2) / ls_scale**2 + 0.5 * (theta[d + 1] - math.log(0.05)) ** 2 / 4.0
-            grad = np.empty_like(theta)
-            # d km / d log(ls_j) = 5/3 (1 + sqrt(5) r) exp(-sqrt(5) r) (x_j - x'_j)^2 / ls_j^2
-            grad[:d] = 0.5 * signal * np.einsum("ab,abj->j", w * (5.0 / 3.0) * (1.0 + s5) * decay, scaled)
-            grad[:d] += (theta[:d] - ls_loc) / ls_scale**2
-            grad[d] = 0.5 * signal * np.sum(w * km)
-            grad[d + 1] = 0.5 * noise * np.trace(w) + (theta[d + 1] - math.log(0.05)) / 4.0
-            return float(0.5 * z @ a + np.log(np.diag(c[0])).sum() + prior), grad
 
         rng = np.random.default_rng(seed)
         best = None
-        starts = [np.r_[np.full(d, ls_loc), 0.0, math.log(0.05)]]
-        starts += [np.r_[rng.normal(ls_loc, 0.7, d), 0.0, math.log(0.1)] for _ in range(2)]
+        starts = [np.r_[np.full(d, _LS_LOC), 0.0, math.log(0.05)]]
+        starts += [np.r_[rng.normal(_LS_LOC, 0.7, d), 0.0, math.log(0.1)] for _ in range(2)]
         bounds = [(math.log(0.05), math.log(20.0))] * d + [(math.log(0.05), math.log(20.0)), (math.log(1e-4), math.log(2.0))]
         for theta0 in starts:
-            res = minimize(neg_log_posterior, theta0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 200})
+            res = minimize(neg_log_posterior, theta0, args=(sq, z), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 200})
             if best is None or res.fun < best.fun:
                 best = res
         theta = best.x

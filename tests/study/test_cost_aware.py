@@ -16,7 +16,7 @@ from dse.study.cost_aware import expected_improvement_known_cost
 from dse.study.pareto import hypervolume
 from dse.study.runner import trial_status
 from dse.study.session import start
-from dse.study.surrogate import GaussianProcess
+from dse.study.surrogate import GaussianProcess, neg_log_posterior
 from dse.train import TrainResult
 
 from .conftest import tiny_config
@@ -52,6 +52,21 @@ def test_a_cheaper_candidate_with_the_same_accuracy_gains_more_and_a_dominated_o
     gain = expected_improvement_known_cost(FRONT, REF, costs, np.array([0.75, 0.75, 0.5]), np.full(3, 1e-6))
     assert gain[0] > gain[1] > 0
     assert gain[2] == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gp_log_posterior_gradient_matches_finite_differences(seed) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.random((25, 6))
+    z = np.sin(3 * x[:, 0]) + x[:, 1] ** 2 + 0.1 * rng.normal(size=25)
+    z = (z - z.mean()) / z.std()
+    sq = (x[:, None, :] - x[None, :, :]) ** 2
+    theta = np.r_[rng.normal(np.log(0.5), 0.7, 6), rng.normal(0, 0.5), np.log(0.05)]
+    value, grad = neg_log_posterior(theta, sq, z)
+    numeric = np.array([(neg_log_posterior(theta + h, sq, z)[0] - neg_log_posterior(theta - h, sq, z)[0]) / 2e-6
+                        for h in np.eye(len(theta)) * 1e-6])
+    assert np.isfinite(value)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-5)
 
 
 def test_gp_interpolates_and_is_unsure_far_from_data() -> None:
