@@ -18,21 +18,19 @@ accuracy). Results are printed and written to ``benchmarks/results/fmnist_accura
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import torch
-from train_throughput import make_model_factory  # the script's own folder is on sys.path
+from _results import RESULTS, environment, write_json  # the script's own folder is on sys.path
+from train_throughput import make_model_factory
 
 import dse.data
 from dse.train import Budget, TrainConfig, train_candidate
 from dse.train.devices import resolve_device
 
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,15 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         "target": {"test_acc": 0.91, "wall_seconds": 600},
         "meets_target": meets,
         "cpu_seconds": cpu,
-        "load_average_before": load_before,
-        "load_average_after": os.getloadavg(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
+        **environment(load_before),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report_json, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_json(args.out, report_json)
     return 0
 
 

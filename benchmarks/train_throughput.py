@@ -30,9 +30,7 @@ a/c >= 1.3.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -54,8 +52,8 @@ from dse.train import (
 from dse.train.config import resolve_precision
 from dse.train.devices import resolve_device
 
-RESULTS = Path(__file__).resolve().parent / "results"
 
+from _results import RESULTS, environment, write_json  # noqa: E402
 from _throughput_parts import StepClock, StepClockCallback, TinyCNN, run_naive  # noqa: E402
 
 
@@ -269,16 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_dse_over_naive": ratio_ac,
         "targets": {"ratio_dse_over_plain": 0.9, "ratio_dse_over_naive": 1.3},
         "meets_targets": ratio_ab >= 0.9 and ratio_ac >= 1.3,
-        "load_average_before": load_before,
-        "load_average_after": os.getloadavg(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
+        **environment(load_before),
         "lightning": pl.__version__,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_json(args.out, report)
     return 0
 
 

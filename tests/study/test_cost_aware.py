@@ -12,7 +12,7 @@ from dse.arch import cost
 from dse.space import space_from_data
 from dse.study import attrs
 from dse.study.config import ConfigError, config_from_data
-from dse.study.cost_aware import expected_improvement_known_cost
+from dse.study.cost_aware import CostAwareSampler, expected_improvement_known_cost
 from dse.study.pareto import hypervolume
 from dse.study.runner import trial_status
 from dse.study.session import start
@@ -124,6 +124,21 @@ def test_sampler_in_a_study_proposes_only_new_feasible_candidates_and_learns(tmp
     later = trials[6:]
     assert sum(t.params["bypass"] == "simple" for t in later) >= 0.75 * len(later)
     assert session.study.sampler.last_choice["reason"] == "expected hypervolume gain per second"
+
+
+def test_predicted_seconds_follow_trial_durations_against_macs() -> None:
+    predict = CostAwareSampler._predicted_seconds
+    macs = np.array([1e5, 1e6, 1e7])
+    # durations (start to finish, overhead included) on a line: 2 s plus 1 s per million MACs
+    line = [(m, 2.0 + m / 1e6) for m in (2e5, 5e5, 3e6, 8e6)]
+    np.testing.assert_allclose(predict(line, macs), [2.1, 3.0, 12.0])
+    # bigger networks not slower (noise): every candidate is priced at the mean duration
+    np.testing.assert_allclose(predict([(1e5, 4.0), (1e6, 3.0), (1e7, 2.0)], macs), [3.0, 3.0, 3.0])
+    # too little evidence: no weighting at all
+    np.testing.assert_allclose(predict([(1e5, 4.0)], macs), [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(predict([(1e5, 4.0), (1e5, 5.0)], macs), [1.0, 1.0, 1.0])
+    # a steep line never prices a small network below a fifth of the quickest trial seen
+    assert predict([(1e6, 1.0), (2e6, 10.0)], np.array([1e3]))[0] == pytest.approx(0.2)
 
 
 def test_cost_aware_config_errors(tmp_path) -> None:
