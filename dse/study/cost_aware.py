@@ -12,8 +12,10 @@ training; only its accuracy is unknown. For each new trial this sampler
    accuracy where they stopped plus the median gain completed trials made from that epoch on;
    diverged ones at chance accuracy (see :mod:`dse.study.surrogate`);
 3. scores each candidate by its expected hypervolume improvement, computed exactly for a point
-   whose cost is known and whose accuracy is Gaussian, divided by its predicted training seconds
-   (a line through completed trials' seconds against MACs), and proposes the best one.
+   whose cost is known and whose accuracy is Gaussian, divided by its predicted seconds (a line
+   through completed trials' wall-clock durations, start to finish, against MACs: so the time a
+   trial spends outside training, in sampling, building and storing, is priced too), and proposes
+   the best one.
 
 The first ``n_startup`` trials are random feasible candidates among the cheaper half to train. The sampler plugs into Optuna as a
 ``BaseSampler``: the objective asks ``trial.suggest_*`` as usual and gets the planned values.
@@ -209,7 +211,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
 
     def _history(self, study: optuna.Study, number: int):
         """(raw, costs, accuracy) observed; the completed front; keys of every trial run or
-        running; (macs, seconds) of completed trials."""
+        running; (macs, wall-clock seconds from start to finish) of completed trials."""
         observed, completed, seen, seconds, pruned, curves = [], [], set(), [], [], []
         for t in study.get_trials(deepcopy=False):
             if t.number == number:
@@ -227,8 +229,8 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
                 completed.append(observed[-1])
                 if ua.get(attrs.VAL_CURVE):
                     curves.append((t.params, costs, list(ua[attrs.VAL_CURVE]), float(t.values[0])))
-                if attrs.TRAIN_SECONDS in ua:
-                    seconds.append((costs["macs"], float(ua[attrs.TRAIN_SECONDS])))
+                if t.datetime_start and t.datetime_complete:
+                    seconds.append((costs["macs"], (t.datetime_complete - t.datetime_start).total_seconds()))
             elif t.state == optuna.trial.TrialState.PRUNED and ua.get(attrs.VAL_CURVE):
                 pruned.append((t.params, costs, list(ua[attrs.VAL_CURVE])))
             elif status == "diverged":  # a learning rate that blows up: as good as guessing
@@ -272,17 +274,17 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         return ranges
 
     @staticmethod
-    def _predicted_seconds(seconds: list[tuple[float, float]], macs: np.ndarray, overhead: float = 1.0) -> np.ndarray:
-        """Seconds a trial takes: training seconds from MACs (a least-squares line through completed
-        trials, at least two with distinct MACs) plus ``overhead`` for building, sampling and
-        storing; 1 for every candidate before that (no weighting)."""
+    def _predicted_seconds(seconds: list[tuple[float, float]], macs: np.ndarray) -> np.ndarray:
+        """Seconds a trial takes, from its MACs: a least-squares line through completed trials'
+        durations (at least two with distinct MACs; never below a fifth of the quickest one);
+        1 for every candidate before that (no weighting)."""
         if len(seconds) < 2 or len({m for m, _ in seconds}) < 2:
             return np.ones_like(macs)
         x, y = np.array(seconds).T
         slope, intercept = np.polyfit(x, y, 1)
-        slope = max(slope, 0.0)
-        floor = max(0.2 * float(y.min()), 1e-3)
-        return np.maximum(intercept + slope * macs, floor) + overhead
+        if slope <= 0.0:  # no sign that bigger networks take longer: price them alike
+            return np.full_like(macs, float(y.mean()))
+        return np.maximum(intercept + slope * macs, max(0.2 * float(y.min()), 1e-3))
 
     def _arch_key(self, arch_hash: str, raw: Mapping[str, Any]) -> str:
         """The same network with the same sampled training values: a duplicate (objective.py)."""
