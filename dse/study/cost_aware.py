@@ -4,11 +4,12 @@ A candidate's size objective (params, MACs, bytes) is known exactly from its spe
 training; only its accuracy is unknown. For each new trial this sampler
 
 1. draws ``candidates`` specs: random ones, and (once a model exists) mutations of the current
-   Pareto-front trials; prices each with ``dse.arch.cost`` (about 1 ms); drops those that break a
+   Pareto-front trials, each chosen in proportion to the hypervolume it alone adds; prices each with ``dse.arch.cost`` (about 1 ms); drops those that break a
    cost constraint or repeat a trial already run or running (the same parameter values, or the
    same canonical network with the same training values), so no infeasible or duplicate candidate
    is ever proposed;
-2. fits a Gaussian process of accuracy on the trials so far: completed ones; pruned ones at the
+2. fits a Gaussian process of accuracy, on top of a linear trend in log size and log MACs (so an
+   unexplored corner is predicted from its size, not from the average), on the trials so far: completed ones; pruned ones at the
    accuracy where they stopped plus the median gain completed trials made from that epoch on;
    diverged ones at chance accuracy (see :mod:`dse.study.surrogate`);
 3. scores each candidate by its expected hypervolume improvement, computed exactly for a point
@@ -73,6 +74,20 @@ def expected_improvement_known_cost(
         z = (mean - level) / std
         total += width * ((mean - level) * norm.cdf(z) + std * norm.pdf(z))
     return total
+
+
+def exclusive_contributions(front: Sequence[tuple[float, float]], ref_cost: float) -> np.ndarray:
+    """Hypervolume each (cost, accuracy) point of a Pareto front adds on its own: the area of its
+    step, (its accuracy - the next cheaper point's) x (the next dearer point's cost - its cost),
+    with accuracy reference 0 and cost reference ``ref_cost``; in the order given."""
+    order = sorted(range(len(front)), key=lambda i: (front[i][0], front[i][1]))
+    out = np.zeros(len(front))
+    for k, i in enumerate(order):
+        cost_, acc = front[i]
+        below = front[order[k - 1]][1] if k else 0.0
+        above = front[order[k + 1]][0] if k + 1 < len(order) else ref_cost
+        out[i] = max(acc - below, 0.0) * max(above - cost_, 0.0)
+    return out
 
 
 class _Recording:
@@ -185,8 +200,15 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
     # ---------------------------------------------------------------- planning
     def _plan(self, study: optuna.Study, number: int) -> dict[str, Any]:
         observed, front, seen, seconds = self._history(study, number)
-        parents = [raw for raw, _, _ in front] if len(observed) >= self.n_startup else []
-        pool = self._screen(parents, seen)
+        parents, weights = [], None
+        if len(observed) >= self.n_startup and front:
+            # parents in proportion to the hypervolume they alone add: the front's many tiny,
+            # barely-useful networks do not crowd out the few that carry it
+            ref = self.limits.get(self.cost_metric) or 1.1 * max(c[self.cost_metric] for _, c, _ in observed)
+            weights = exclusive_contributions([(c[self.cost_metric], a) for _, c, a in front], ref)
+            parents = [raw for raw, _, _ in front]
+            weights = list(weights) if weights.sum() > 0 else None
+        pool = self._screen(parents, seen, weights)
         if not pool:
             self.last_choice = {"reason": "no feasible new candidate among those drawn"}
             return {}
@@ -195,8 +217,9 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
             self.last_choice = {"reason": "startup (random feasible, cheaper half by MACs)"}
             return self._rng.choice(cheap).raw
         encoder = Encoder(self.space, self._cost_ranges(pool, observed))
-        gp = GaussianProcess.fit(np.stack([encoder.encode(r, c) for r, c, _ in observed]),
-                                 [a for _, _, a in observed], seed=self._rng.randrange(2**31))
+        x = np.stack([encoder.encode(r, c) for r, c, _ in observed])
+        gp = GaussianProcess.fit(x, [a for _, _, a in observed], seed=self._rng.randrange(2**31),
+                                 trend_columns=range(x.shape[1] - encoder.n_costs, x.shape[1]))
         mean, std = gp.predict(np.stack([encoder.encode(s.raw, s.costs) for s in pool]))
         cand_cost = np.array([s.costs[self.cost_metric] for s in pool], dtype=float)
         ref = self.limits.get(self.cost_metric) or 1.1 * max(float(cand_cost.max()), max(c[self.cost_metric] for _, c, _ in observed))
@@ -246,12 +269,13 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
             front = [p for p, on_front in zip(completed, pareto_mask(loss)) if on_front]
         return observed, front, seen, seconds
 
-    def _screen(self, parents: list[dict[str, Any]], seen: set[str]) -> list[_Screened]:
+    def _screen(self, parents: list[dict[str, Any]], seen: set[str], weights: list[float] | None = None) -> list[_Screened]:
         pool, keys = [], set(seen)
         n_local = int(self.candidates * self.local_fraction) if parents else 0
         for i in range(self.candidates):
             seed = self._rng.randrange(2**31)
-            inner = _Mutating(self._rng.choice(parents), seed, self.mutation_rate) if i < n_local else RandomSuggest(seed)
+            inner = (_Mutating(self._rng.choices(parents, weights)[0], seed, self.mutation_rate) if i < n_local
+                     else RandomSuggest(seed))
             suggest = _Recording(inner)
             try:
                 candidate = self.space.sample(suggest, fixed=self.fixed)

@@ -26,6 +26,7 @@ class Encoder:
 
     def __init__(self, space: SearchSpace, cost_ranges: Mapping[str, tuple[float, float]]) -> None:
         self.space = space
+        self.n_costs = len(cost_ranges)  # the cost features come last
         self.cost_ranges = {k: (math.log(max(lo, 1.0)), math.log(max(hi, lo + 1.0, 2.0))) for k, (lo, hi) in cost_ranges.items()}
 
     def encode(self, raw: Mapping[str, Any], costs: Mapping[str, float]) -> np.ndarray:
@@ -98,14 +99,23 @@ class GaussianProcess:
     noise: float
     factor: tuple
     alpha: np.ndarray
+    trend: tuple[list[int], np.ndarray, np.ndarray] = ([], np.zeros(0), np.zeros(0))  # columns, their means, slopes
 
     @classmethod
-    def fit(cls, x: np.ndarray, y: Sequence[float], seed: int = 0) -> GaussianProcess:
+    def fit(cls, x: np.ndarray, y: Sequence[float], seed: int = 0, trend_columns: Sequence[int] = ()) -> GaussianProcess:
+        """Fit to features ``x`` (n x d) and targets ``y``. ``trend_columns``: features that get a
+        linear trend (ridge regression) before the GP models what is left, so a candidate far from
+        every observation is predicted by the trend (say, by its log size) instead of the mean."""
         y = np.asarray(y, dtype=float)
         if len(y) < 2:
             raise ValueError(f"a GP needs at least 2 observations, got {len(y)}")
         y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
         z = (y - y_mean) / y_std
+        cols = list(trend_columns)
+        centers = x[:, cols].mean(0)
+        a = x[:, cols] - centers
+        slopes = np.linalg.solve(a.T @ a + 0.1 * np.eye(len(cols)), a.T @ z) if cols else np.zeros(0)  # a light ridge
+        z = z - a @ slopes
         d = x.shape[1]
         sq = (x[:, None, :] - x[None, :, :]) ** 2  # squared differences per feature, n x n x d
 
@@ -122,11 +132,12 @@ class GaussianProcess:
         ls, signal, noise = np.exp(theta[:d]), math.exp(theta[d]), math.exp(theta[d + 1])
         k = signal * _matern52(x, x, ls) + (noise + 1e-6) * np.eye(len(z))
         factor = cho_factor(k, lower=True)
-        return cls(x, y_mean, y_std, ls, signal, noise, factor, cho_solve(factor, z))
+        return cls(x, y_mean, y_std, ls, signal, noise, factor, cho_solve(factor, z), (cols, centers, slopes))
 
     def predict(self, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ks = self.signal * _matern52(xq, self.x, self.lengthscales)
-        mean = ks @ self.alpha
+        cols, centers, slopes = self.trend
+        mean = ks @ self.alpha + ((xq[:, cols] - centers) @ slopes if cols else 0.0)
         v = cho_solve(self.factor, ks.T)
         var = np.maximum(self.signal - np.einsum("ij,ji->i", ks, v), 1e-9)
         return self.y_mean + self.y_std * mean, self.y_std * np.sqrt(var)

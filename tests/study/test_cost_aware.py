@@ -12,7 +12,7 @@ from dse.arch import cost
 from dse.space import space_from_data
 from dse.study import attrs
 from dse.study.config import ConfigError, config_from_data
-from dse.study.cost_aware import CostAwareSampler, expected_improvement_known_cost
+from dse.study.cost_aware import CostAwareSampler, exclusive_contributions, expected_improvement_known_cost
 from dse.study.pareto import hypervolume
 from dse.study.runner import trial_status
 from dse.study.session import start
@@ -37,6 +37,14 @@ def exact_gain(front, cost_, acc) -> float:
 def test_gain_with_a_certain_accuracy_is_the_exact_hypervolume_improvement(cost_, acc) -> None:
     gain = expected_improvement_known_cost(FRONT, REF, np.array([cost_]), np.array([acc]), np.array([1e-12]))
     assert gain[0] == pytest.approx(exact_gain(FRONT, cost_, acc), abs=1e-6)
+
+
+def test_exclusive_contributions_are_what_each_front_point_alone_adds() -> None:
+    front = [FRONT[2], FRONT[0], FRONT[1]]  # any order
+    contributions = exclusive_contributions(front, REF)
+    for point, contribution in zip(front, contributions):
+        assert contribution == pytest.approx(exact_gain([p for p in front if p != point], *point))
+    np.testing.assert_allclose(contributions, [0.1 * 1_000, 0.5 * 3_000, 0.2 * 5_000])
 
 
 def test_gain_is_the_expectation_over_the_accuracy() -> None:
@@ -67,6 +75,17 @@ def test_gp_log_posterior_gradient_matches_finite_differences(seed) -> None:
                         for h in np.eye(len(theta)) * 1e-6])
     assert np.isfinite(value)
     np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-5)
+
+
+def test_gp_with_a_trend_extrapolates_along_it() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0.2, 0.8, (15, 2))
+    y = 0.5 + 0.8 * (x[:, 1] - 0.5)  # rises with the second (trend) feature
+    far = np.array([[0.5, 4.0]])
+    trend_mean = GaussianProcess.fit(x, y, trend_columns=[1]).predict(far)[0][0]
+    plain_mean = GaussianProcess.fit(x, y).predict(far)[0][0]
+    assert trend_mean > 2.5  # the trend carries on far outside the data (true value 3.3; the ridge shrinks it a little)
+    assert plain_mean < 1.5  # a plain GP bends back towards the data's mean
 
 
 def test_gp_interpolates_and_is_unsure_far_from_data() -> None:
