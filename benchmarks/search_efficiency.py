@@ -10,6 +10,7 @@ All three use the same trainer, data, search space, budget and wall-clock limit.
 completed candidates within the parameter limit, so the three are scored alike.
 
 Run: python benchmarks/search_efficiency.py [--seconds 240] [--seeds 0 1] [--space squeezenet_full]
+     python benchmarks/search_efficiency.py --replot RESULTS.json [MORE.json] --png F.png  (redraw only)
 Writes benchmarks/results/search_efficiency.json and search_efficiency.html (Plotly figure) and
 prints the time (a) needs to reach (b)'s final hypervolume as a fraction of (b)'s time (target <= 0.5).
 """
@@ -127,8 +128,23 @@ def main() -> None:
     parser.add_argument("--keep-studies", default=None, metavar="DIR",
                         help="keep each run's study database (METHOD-SEED.db) in DIR instead of a temporary folder")
     parser.add_argument("--verbose", action="store_true", help="print a line per trial (and the sampler's prediction)")
+    parser.add_argument("--replot", default=None, nargs="+", metavar="JSON",
+                        help="run nothing: summarize and redraw the runs saved in these results JSONs (say, the "
+                             "dse and nsga2 runs of one invocation and the random runs of another)")
     parser.add_argument("--png", default=None, help="also render the figure to this PNG with headless Chromium")
     args = parser.parse_args()
+
+    if args.replot:
+        saved = [json.loads(Path(f).read_text()) for f in args.replot]
+        runs = [run for s in saved for run in s["runs"]]
+        seconds = saved[0]["args"]["seconds"]
+        summarize(runs, sorted({run["seed"] for run in runs}), seconds)
+        html = RESULTS / "search_efficiency_replot.html"
+        figure(runs, seconds).write_html(html, include_plotlyjs=True, config={"displayModeBar": False})
+        print(f"wrote {html}")
+        if args.png:
+            render_png(html, Path(args.png))
+        return
 
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -177,8 +193,11 @@ def summarize(runs: list[dict], seeds: list[int], seconds: float) -> dict:
     summary = {"mean_ratio": float(np.mean(valid)) if len(valid) == len(per_seed) and valid else None,
                "max_ratio": float(max(valid)) if len(valid) == len(per_seed) and valid else None,
                "target": 0.5, "mean_final_hv": finals, "per_seed": per_seed}
+    def show(x):
+        return "n/a (a seed never reached it)" if x is None else f"{x:.2f}"
+
     print(f"time (a) needs to reach (b)'s final hypervolume, as a fraction of (b)'s time: mean "
-          f"{summary['mean_ratio']}, worst seed {summary['max_ratio']} (target <= 0.5)")
+          f"{show(summary['mean_ratio'])}, worst seed {show(summary['max_ratio'])} (target <= 0.5)")
     print("mean final hypervolume: " + ", ".join(f"{m} {v:,.0f}" for m, v in sorted(finals.items())))
     return summary
 
