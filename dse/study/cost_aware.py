@@ -4,23 +4,23 @@ A candidate's size objective (params, MACs, bytes) is known exactly from its spe
 training; only its accuracy is unknown. For each new trial this sampler
 
 1. draws ``candidates`` specs: random ones, and (once a model exists) mutations of the current
-   Pareto-front trials, each chosen in proportion to the hypervolume it alone adds; prices each with ``dse.arch.cost`` (about 1 ms); drops those that break a
-   cost constraint or repeat a trial already run or running (the same parameter values, or the
-   same canonical network with the same training values), so no infeasible or duplicate candidate
-   is ever proposed;
+   Pareto-front trials, each chosen in proportion to the hypervolume it alone adds; prices each
+   with ``dse.arch.cost`` (about 1 ms); drops those that break a cost constraint or repeat a trial
+   already run or running (the same parameter values, or the same canonical network with the same
+   training values), so no infeasible or duplicate candidate is ever proposed;
 2. fits a Gaussian process of accuracy, on top of a linear trend in log size and log MACs (so an
-   unexplored corner is predicted from its size, not from the average), on the trials so far: completed ones; pruned ones at the
-   accuracy where they stopped plus the median gain completed trials made from that epoch on;
-   diverged ones at chance accuracy (see :mod:`dse.study.surrogate`);
+   unexplored corner is predicted from its size, not from the average), on the trials so far:
+   completed ones; pruned ones at the accuracy where they stopped plus the median gain completed
+   trials made from that epoch on; diverged ones at chance accuracy (see :mod:`dse.study.surrogate`);
 3. scores each candidate by its expected hypervolume improvement, computed exactly for a point
    whose cost is known and whose accuracy is Gaussian, divided by its predicted seconds (a line
    through completed trials' wall-clock durations, start to finish, against MACs: so the time a
    trial spends outside training, in sampling, building and storing, is priced too), and proposes
    the best one.
 
-The first ``n_startup`` trials are random feasible candidates among the cheaper half to train. The sampler plugs into Optuna as a
-``BaseSampler``: the objective asks ``trial.suggest_*`` as usual and gets the planned values.
-No Optuna sampler uses a known objective this way, hence this one (see README, "Search efficiency").
+The first ``n_startup`` trials are random feasible candidates among the cheaper half to train.
+The sampler plugs into Optuna as a ``BaseSampler``: the objective asks ``trial.suggest_*`` as
+usual and gets the planned values. No Optuna sampler uses a known objective this way, hence this one (see README, "Search efficiency").
 """
 
 from __future__ import annotations

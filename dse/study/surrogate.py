@@ -4,7 +4,7 @@ Candidates are encoded from their Optuna parameter values (numbers scaled to [0,
 scale for ``logfloat``; categoricals one-hot; an inactive conditional parameter is 0) plus the
 log of their exact costs. The GP has a Matern-5/2 kernel with one length scale per feature,
 fitted by maximum a-posteriori (scipy's L-BFGS-B with the analytic gradient), on standardized
-targets.
+targets, optionally after a linear trend in chosen features (the sampler uses the log costs).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class GaussianProcess:
     noise: float
     factor: tuple
     alpha: np.ndarray
-    trend: tuple[list[int], np.ndarray, np.ndarray] = ([], np.zeros(0), np.zeros(0))  # columns, their means, slopes
+    trend: tuple[list[int], np.ndarray, np.ndarray]  # the trend's columns, their means and slopes
 
     @classmethod
     def fit(cls, x: np.ndarray, y: Sequence[float], seed: int = 0, trend_columns: Sequence[int] = ()) -> GaussianProcess:
