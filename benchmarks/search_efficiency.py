@@ -194,7 +194,9 @@ def summarize(runs: list[dict], seeds: list[int], seconds: float) -> dict:
                "max_ratio": float(max(valid)) if len(valid) == len(per_seed) and valid else None,
                "target": 0.5, "mean_final_hv": finals, "per_seed": per_seed}
     def show(x):
-        return "n/a (a seed never reached it)" if x is None else f"{x:.2f}"
+        if x is None:
+            return "n/a (a seed never reached it)" if per_seed else "n/a (needs dse and nsga2 runs of one seed)"
+        return f"{x:.2f}"
 
     print(f"time (a) needs to reach (b)'s final hypervolume, as a fraction of (b)'s time: mean "
           f"{show(summary['mean_ratio'])}, worst seed {show(summary['max_ratio'])} (target <= 0.5)")
