@@ -193,6 +193,7 @@ def summarize(runs: list[dict], seeds: list[int], seconds: float) -> dict:
     summary = {"mean_ratio": float(np.mean(valid)) if len(valid) == len(per_seed) and valid else None,
                "max_ratio": float(max(valid)) if len(valid) == len(per_seed) and valid else None,
                "target": 0.5, "mean_final_hv": finals, "per_seed": per_seed}
+
     def show(x):
         if x is None:
             return "n/a (a seed never reached it)" if per_seed else "n/a (needs dse and nsga2 runs of one seed)"

@@ -48,10 +48,16 @@ class Encoder:
         return np.asarray(features, dtype=float)
 
 
+def _matern52_parts(scaled_sq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Matern-5/2 kernel from squared differences already divided by the squared length scales
+    (... x d), with sqrt(5) r and exp(-sqrt(5) r), which its gradient reuses."""
+    s5 = np.sqrt(5.0 * scaled_sq.sum(-1))
+    decay = np.exp(-s5)
+    return (1.0 + s5 + s5 * s5 / 3.0) * decay, s5, decay
+
+
 def _matern52(x1: np.ndarray, x2: np.ndarray, lengthscales: np.ndarray) -> np.ndarray:
-    d = np.sqrt(np.maximum(((x1[:, None, :] - x2[None, :, :]) / lengthscales) ** 2, 0.0).sum(-1))
-    s5 = math.sqrt(5.0) * d
-    return (1.0 + s5 + s5 * s5 / 3.0) * np.exp(-s5)
+    return _matern52_parts(((x1[:, None, :] - x2[None, :, :]) / lengthscales) ** 2)[0]
 
 
 _LS_LOC, _LS_SCALE = math.log(0.5), math.sqrt(2.0)  # log-normal prior of the length scales
@@ -66,9 +72,7 @@ def neg_log_posterior(theta: np.ndarray, sq: np.ndarray, z: np.ndarray) -> tuple
     d = sq.shape[-1]
     ls, signal, noise = np.exp(theta[:d]), math.exp(theta[d]), math.exp(theta[d + 1])
     scaled = sq / ls**2
-    s5 = np.sqrt(5.0 * scaled.sum(-1))
-    decay = np.exp(-s5)
-    km = (1.0 + s5 + s5 * s5 / 3.0) * decay
+    km, s5, decay = _matern52_parts(scaled)
     eye = np.eye(len(z))
     try:
         c = cho_factor(signal * km + (noise + 1e-6) * eye, lower=True)
@@ -121,7 +125,7 @@ class GaussianProcess:
 
         rng = np.random.default_rng(seed)
         best = None
-        starts = [np.r_[np.full(d, _LS_LOC), 0.0, math.log(0.05)]]
+        starts = [np.r_[np.full(d, _LS_LOC), 0.0, _NOISE_LOC]]
         starts += [np.r_[rng.normal(_LS_LOC, 0.7, d), 0.0, math.log(0.1)] for _ in range(2)]
         bounds = [(math.log(0.05), math.log(20.0))] * d + [(math.log(0.05), math.log(20.0)), (math.log(1e-4), math.log(2.0))]
         for theta0 in starts:
