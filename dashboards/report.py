@@ -18,6 +18,7 @@ from dashboards import figures as figs
 from dashboards.data import pareto_set, title
 from dashboards.page import StudyPage, compute_study_page
 from dse.study.records import TrialRecord
+from dse.study.sweep import describe_points, missing_grid_points
 
 CSS = """body{font-family:sans-serif;max-width:1200px;margin:0 auto;padding:0 12px}
 table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}
@@ -71,12 +72,16 @@ def render_report(page: StudyPage) -> str:
     dataset = page.info.dataset.get("name")
     objectives = ", ".join(f"{html.escape(o.name)} ({html.escape(o.direction)})" for o in page.info.objectives)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    missing = missing_grid_points(page.info.config, page.info.space,
+                                  [r.params for r in page.records if r.status in ("completed", "duplicate")])
+    unmeasured = (f'<p id="unmeasured">grid points without a completed trial ({len(missing)}): '
+                  f"{html.escape(describe_points(missing))}</p>") if missing else ""
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>dse report: {html.escape(name)}</title><style>{CSS}</style></head><body>",
         f'<h1 id="study-name">{html.escape(name)}</h1>',
         f"<p>objectives: {objectives}<br>dataset: {html.escape(str(dataset or '-'))}<br>trials: {summary}<br>generated {stamp}</p>",
-        '<h2 id="pareto">Pareto front</h2>', *parts[: len(page.costs)],
+        unmeasured, '<h2 id="pareto">Pareto front</h2>', *parts[: len(page.costs)],
         '<h2 id="hypervolume-history">Hypervolume</h2>', *parts[len(page.costs):],
         '<h2 id="shape">Design-space shape</h2>', *(shapes or ["<p>No searched parameters recorded.</p>"]),
         f'<h2 id="pareto-set-title">Pareto set ({len(front)} trials)</h2>', pareto_table(front, page.info.objective_names),

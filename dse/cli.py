@@ -119,6 +119,10 @@ def launch(
         config = load_config(study_yaml)
         if storage:
             config = config.model_copy(update={"storage": storage})
+        for note in config.warnings():
+            from dse.console import warn
+
+            warn(note)
         session = start(config, data_dir=data_dir, quiet=not verbose)
     except DseError as exc:
         fail(exc)

@@ -6,9 +6,17 @@ from rich.console import Console
 from rich.table import Table
 
 from dse.arch import ArchSpec, Cost
+from dse.study.sweep import describe_points
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def warn(text: str) -> None:
+    """One warning line on stderr; ``text`` is printed as is (no Rich markup)."""
+    from rich.markup import escape
+
+    err_console.print(f"[yellow]warning:[/] {escape(text)}", highlight=False, soft_wrap=True)
 
 
 def human(n: float, unit: str = "") -> str:
@@ -111,12 +119,26 @@ def print_show(name: str, storage: str, csv_path: str | None) -> None:
     console.print(pareto_table(study))
     counts = status_counts(study)
     console.print("trial states: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), highlight=False)
+    missing = _missing_grid_points(study)
+    if missing:
+        console.print(f"grid points without a completed trial ({len(missing)}): {describe_points(missing)}",
+                      highlight=False, markup=False)
     saved = training_time_saved(study)
     if saved:
         console.print(saved, highlight=False)
     if csv_path:
         write_trials_csv(study, csv_path)
         console.print(f"wrote {len(study.trials)} trials to {csv_path}")
+
+
+def _missing_grid_points(study) -> list[dict]:
+    from dse.study import attrs
+    from dse.study.runner import COUNTED, trial_status
+    from dse.study.sweep import missing_grid_points
+
+    measured = [t.params for t in study.get_trials(deepcopy=False) if trial_status(t) in COUNTED]
+    return missing_grid_points(study.user_attrs.get(attrs.STUDY_CONFIG) or {},
+                               study.user_attrs.get(attrs.STUDY_SPACE), measured)
 
 
 def print_spaces() -> None:

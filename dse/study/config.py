@@ -112,6 +112,17 @@ class StudyConfig(_Model):
             raise ValueError(f"after val_acc give one or more distinct costs from {', '.join(COST_METRICS)}; got {list(rest)}")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _sweeps_train_every_point(cls, data: Any) -> Any:
+        """A grid study is a sweep: it exists to measure every point, so pruning is off unless asked."""
+        if isinstance(data, dict) and "pruner" not in data:
+            sampler = data.get("sampler")
+            name = sampler.get("name") if isinstance(sampler, dict) else getattr(sampler, "name", None)
+            if name == "grid":
+                data = {**data, "pruner": {"mode": "off"}}
+        return data
+
     @model_validator(mode="after")
     def _storage_default(self) -> StudyConfig:
         if self.storage is None:
@@ -128,6 +139,14 @@ class StudyConfig(_Model):
     def config_hash(self) -> str:
         blob = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def warnings(self) -> list[str]:
+        """One-line notes about settings that are allowed but probably not meant."""
+        notes = []
+        if self.sampler.name == "grid" and self.pruner.mode != "off":
+            notes.append(f"{self.name}: pruner: {self.pruner.mode} in a grid sweep may stop grid points early and "
+                         "leave them unmeasured; set `pruner: {mode: off}` to train every point")
+        return notes
 
     def directions(self) -> list[str]:
         return [METRICS[name][1] for name in self.objectives]
