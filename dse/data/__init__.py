@@ -24,11 +24,12 @@ Names: ``fashion-mnist``, ``mnist``, ``cifar10``, ``cifar100``, ``svhn``,
 offline) and ``imagefolder:<path>`` (a user's images, resized and centre-cropped to
 ``image_size``, default 32).
 
-Finding files: ``data_dir`` (the CLI's ``--data-dir``), then ``$DSE_DATA_DIR``, then
-system copies (Debian's ``/usr/share/datasets/fashion-mnist``), then the download
-cache ``<cache>/data``, then a torchvision download there if ``download`` is true.
-``<cache>`` is ``cache_dir``, ``$DSE_CACHE_DIR`` or ``~/.cache/dse``. Decoded tensors
-are cached in ``<cache>/tensors`` and in process memory.
+Finding files: ``data_dir`` (the CLI's ``--data-dir``; it must exist), then
+``$DSE_DATA_DIR``, then system copies (Debian's ``/usr/share/datasets/fashion-mnist``),
+then the download cache ``<cache>/data``, then a torchvision download there if
+``download`` is true. torchvision's dataset classes read the files. ``<cache>`` is
+``cache_dir``, ``$DSE_CACHE_DIR`` or ``~/.cache/dse``. Decoded tensors are cached in
+``<cache>/tensors`` and in process memory.
 
 Typical use in a trial::
 
@@ -47,9 +48,10 @@ from __future__ import annotations
 from dse.data.cache import CacheStats, cache_info, clear_memory_cache, to_device
 from dse.data.container import TensorDataset, make_synthetic
 from dse.data.errors import DataError, DataFormatError, DataNotFoundError
-from dse.data.info import DatasetInfo, list_datasets
+from dse.data.info import DatasetInfo
 from dse.data.load import get_info, load_dataset
 from dse.data.loader import Augment, BatchLoader
+from dse.data.sources import list_datasets
 from dse.data.split import TrainValSplit, evaluation_data, split_train_val
 
 __all__ = [

@@ -12,17 +12,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dse.data import cache, sources  # noqa: F401  (sources registers the datasets)
+from dse.data import cache
 from dse.data.container import TensorDataset
-from dse.data.errors import DataFormatError
+from dse.data.errors import DataFormatError, DataNotFoundError
 from dse.data.imagefolder import (
     DEFAULT_IMAGE_SIZE,
+    IMAGEFOLDER_PREFIX,
     image_folder_info,
+    open_image_folder,
     read_image_folder,
-    scan_image_folder,
 )
-from dse.data.info import IMAGEFOLDER_PREFIX, DatasetInfo, Found, RawData, get_source
+from dse.data.info import DatasetInfo
 from dse.data.locate import locate
+from dse.data.sources import Found, RawData, get_source
 
 __all__ = ["get_info", "load_dataset"]
 
@@ -111,22 +113,28 @@ def load_dataset(
     ``$DSE_DATA_DIR``, then known system copies, then the download cache
     (``<cache_dir>/data``); only then, if ``download`` is true, downloaded there.
     ``image_size`` resizes (default: the dataset's native size; 32 for image folders).
-    Raises DataNotFoundError (listing every place looked) or DataFormatError.
+    A ``data_dir`` that does not exist is refused. Raises DataNotFoundError (listing every
+    place looked) or DataFormatError.
     """
     if image_size is not None and image_size < 1:
         raise DataFormatError(f"image_size must be >= 1, got {image_size}")
+    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
+        raise DataNotFoundError(
+            f"data dir {data_dir} does not exist or is not a folder; --data-dir (or the study's "
+            "dataset.data_dir) must name an existing folder holding the dataset's files"
+        )
     cache_root = cache.resolve_cache_dir(cache_dir)
     with cache.LOCK:
         if name.startswith(IMAGEFOLDER_PREFIX):
             root = _image_folder_root(name[len(IMAGEFOLDER_PREFIX) :], data_dir)
-            found = scan_image_folder(root)
-            size = image_size or DEFAULT_IMAGE_SIZE
-            disk_cache = True
+            folders = open_image_folder(root)
+            files = (Path(path) for folder in folders for path, _ in folder.samples)
+            found = Found(root.resolve(), tuple(files))
+            size, disk_cache = image_size or DEFAULT_IMAGE_SIZE, True
         else:
             src = get_source(name)
             found = locate(src, data_dir, cache_root / "data", download=download)
-            size = image_size or src.info.image_size
-            disk_cache = src.disk_cache
+            size, disk_cache = image_size or src.info.image_size, src.disk_cache
         key, digest = _content_key(name, found, size)
         data = cache.memory_get(key)
         if data is not None:
@@ -135,10 +143,10 @@ def load_dataset(
         data = cache.disk_get(path, key) if disk_cache else None
         if data is None:
             if name.startswith(IMAGEFOLDER_PREFIX):
-                raw = read_image_folder(found.path, size)
+                raw = read_image_folder(folders, size)
                 info = image_folder_info(found.path, raw, size)
             else:
-                raw, info = src.read(found), src.info
+                raw, info = src.decode(found), src.info
             data = _to_dataset(raw, info, size, str(found.path), key)
             cache.STATS.decodes += 1
             if disk_cache:

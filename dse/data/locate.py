@@ -9,8 +9,8 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from dse.data.errors import DataNotFoundError
-from dse.data.info import DatasetSource, Found
+from dse.data.errors import DataNotFoundError, one_line
+from dse.data.sources import Found, Source
 
 __all__ = ["DATA_ENV", "DOWNLOAD_TIMEOUT_S", "locate"]
 
@@ -30,7 +30,7 @@ def _socket_timeout(seconds: float) -> Iterator[None]:
 
 
 def _roots(
-    source: DatasetSource, data_dir: str | os.PathLike[str] | None, download_root: Path
+    source: Source, data_dir: str | os.PathLike[str] | None, download_root: Path
 ) -> list[tuple[str, Path | None]]:
     env = os.environ.get(DATA_ENV)
     roots: list[tuple[str, Path | None]] = [
@@ -38,18 +38,13 @@ def _roots(
         (f"${DATA_ENV}", Path(env).expanduser() if env else None),
     ]
     roots += [("system copy", path) for path in source.system_dirs]
-    if source.downloadable:
+    if source.download is not None:
         roots.append(("download cache", download_root))
     return roots
 
 
-def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split())
-    return f"{type(err).__name__}: {text[:300]}" if text else type(err).__name__
-
-
 def locate(
-    source: DatasetSource,
+    source: Source,
     data_dir: str | os.PathLike[str] | None,
     download_root: Path,
     *,
@@ -65,25 +60,25 @@ def locate(
         if found is not None:
             return found
         looked.append(f"{label} {root}")
-    if not source.downloadable:
+    if source.download is None:
         looked.append("download (not available for this dataset)")
     elif not download:
         looked.append("download (disabled)")
     else:
         try:
             with _socket_timeout(DOWNLOAD_TIMEOUT_S):
-                source.download(download_root)
+                source.download(download_root)  # torchvision's own download, md5 checked
             found = source.find(download_root)
             if found is not None:
                 return found
             looked.append(f"download into {download_root} (finished but files are incomplete)")
         except Exception as err:  # noqa: BLE001 - network/IO errors of any library end here
-            looked.append(f"download into {download_root} failed ({_one_line(err)})")
+            looked.append(f"download into {download_root} failed ({one_line(err)})")
     layouts = ", ".join(f"{lay}/" for lay in source.layouts if lay != ".")
     direct = " or directly" if "." in source.layouts else ""
     where = f" (in {layouts}{direct})" if layouts else ""
     raise DataNotFoundError(
         f"dataset {source.info.name!r} not found: looked for {source.expected}{where} in: "
         f"{'; '.join(looked)}. To get it: {source.how_to_get}; or set ${DATA_ENV}"
-        + (", or allow download with network access" if source.downloadable else "")
+        + (", or allow download with network access" if source.download else "")
     )

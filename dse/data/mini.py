@@ -1,17 +1,12 @@
 """Generate the bundled ``fashion-mnist-mini`` file from the full Fashion-MNIST.
 
-Usage::
-
-    python -m dse.data.mini SRC_DIR OUT.npz [--train-per-class 1000]
-        [--test-per-class 200] [--seed 0]
-
-``SRC_DIR`` holds the four IDX files (plain or .gz), e.g. Debian's
-/usr/share/datasets/fashion-mnist. The selection is stratified (equal count per
-class), drawn with ``numpy.random.default_rng(seed)`` and kept in the original
-order, so the same inputs and arguments always give the same arrays. The output
-is a compressed .npz of uint8 arrays ``x_train`` (N, 28, 28), ``y_train``,
-``x_test``, ``y_test`` plus the chosen source indices ``train_index`` and
-``test_index`` and the ``seed``.
+Usage: ``python -m dse.data.mini SRC_DIR OUT.npz [--train-per-class 1000]
+[--test-per-class 200] [--seed 0]``, where ``SRC_DIR`` holds the four IDX files (plain
+or .gz), e.g. Debian's /usr/share/datasets/fashion-mnist. The selection is stratified
+(equal count per class), drawn with ``numpy.random.default_rng(seed)`` and kept in the
+original order, so the same inputs always give the same arrays: uint8 ``x_train``
+(N, 28, 28), ``y_train``, ``x_test``, ``y_test``, the source indices ``train_index`` and
+``test_index``, and the ``seed``, in a compressed .npz.
 """
 
 from __future__ import annotations
@@ -22,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dse.data.errors import DataError
-from dse.data.formats import find_idx, read_idx_pair
+from dse.data.errors import DataError, DataNotFoundError
+from dse.data.sources import get_source
 
 __all__ = ["main", "make_mini", "stratified_indices"]
 
@@ -48,27 +43,19 @@ def make_mini(
     seed: int = 0,
 ) -> dict[str, np.ndarray]:
     """Write the stratified subset of the IDX files in ``src_dir`` to ``out`` (.npz)."""
-    paths = []
-    for stem in (
-        "train-images-idx3-ubyte",
-        "train-labels-idx1-ubyte",
-        "t10k-images-idx3-ubyte",
-        "t10k-labels-idx1-ubyte",
-    ):
-        path = find_idx(src_dir, stem)
-        if path is None:
-            raise DataError(f"{src_dir} has no {stem} or {stem}.gz")
-        paths.append(path)
-    train_x, train_y = read_idx_pair(paths[0], paths[1])
-    test_x, test_y = read_idx_pair(paths[2], paths[3])
+    source = get_source("fashion-mnist")
+    found = source.files_in(src_dir)
+    if found is None:
+        raise DataNotFoundError(f"{src_dir} does not hold {source.expected}")
+    raw = source.decode(found)
     rng = np.random.default_rng(seed)
-    train_idx = stratified_indices(train_y, train_per_class, rng)
-    test_idx = stratified_indices(test_y, test_per_class, rng)
+    train_idx = stratified_indices(raw.train_labels, train_per_class, rng)
+    test_idx = stratified_indices(raw.test_labels, test_per_class, rng)
     arrays = {
-        "x_train": train_x[train_idx, 0],
-        "y_train": train_y[train_idx].astype(np.uint8),
-        "x_test": test_x[test_idx, 0],
-        "y_test": test_y[test_idx].astype(np.uint8),
+        "x_train": raw.train_images[train_idx, 0],
+        "y_train": raw.train_labels[train_idx].astype(np.uint8),
+        "x_test": raw.test_images[test_idx, 0],
+        "y_test": raw.test_labels[test_idx].astype(np.uint8),
         "train_index": train_idx.astype(np.int32),
         "test_index": test_idx.astype(np.int32),
         "seed": np.array(seed, dtype=np.int64),
@@ -80,7 +67,7 @@ def make_mini(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m dse.data.mini", description=__doc__.split("\n")[1]
+        prog="python -m dse.data.mini", description=__doc__.split("\n")[0]
     )
     parser.add_argument("src_dir", type=Path, help="folder with the Fashion-MNIST IDX files")
     parser.add_argument("out", type=Path, help="output .npz path")

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from dse.data import DataFormatError, DataNotFoundError, cache_info, get_info, load_dataset
+from dse.errors import DseError
 
 from .writers import write_png_folder
 
@@ -41,14 +42,14 @@ def test_train_and_test_folders_resize_and_center_crop(tmp_path: Path) -> None:
 
 
 def test_centre_crop_keeps_the_middle(tmp_path: Path) -> None:
-    folder = tmp_path / "one" / "x"
-    folder.mkdir(parents=True)
-    pixels = np.zeros((8, 24, 3), dtype=np.uint8)  # 24 wide, 8 high
-    pixels[:, 8:16] = 255  # a white middle third
     from PIL import Image
 
-    Image.fromarray(pixels).save(folder / "img.png")
-    data = load_dataset(f"imagefolder:{tmp_path / 'one'}", image_size=8)
+    pixels = np.zeros((8, 24, 3), dtype=np.uint8)  # 24 wide, 8 high
+    pixels[:, 8:16] = 255  # a white middle third
+    for cls in ("x", "y"):
+        (tmp_path / "two" / cls).mkdir(parents=True)
+        Image.fromarray(pixels).save(tmp_path / "two" / cls / "img.png")
+    data = load_dataset(f"imagefolder:{tmp_path / 'two'}", image_size=8)
     assert int(data.train_images.min()) >= 250  # only the white middle survives the crop
 
 
@@ -88,7 +89,21 @@ def test_test_classes_must_match_train(tmp_path: Path) -> None:
 
 
 def test_undecodable_image_is_a_format_error(tmp_path: Path) -> None:
-    write_png_folder(tmp_path / "d", ["a"], 1, (8, 8))
+    write_png_folder(tmp_path / "d", ["a", "b"], 1, (8, 8))
     (tmp_path / "d" / "a" / "broken.png").write_bytes(b"not a png")
     with pytest.raises(DataFormatError, match=r"broken\.png"):
         load_dataset(f"imagefolder:{tmp_path / 'd'}")
+
+
+@pytest.mark.parametrize("layout", ["flat", "train"])
+def test_one_class_is_refused_before_decoding(tmp_path: Path, layout: str) -> None:
+    folder = tmp_path / "train" if layout == "train" else tmp_path
+    write_png_folder(folder, ["only"], 2, (8, 8))
+    before = cache_info()
+    with pytest.raises(DataFormatError) as caught:
+        load_dataset(f"imagefolder:{tmp_path}")
+    message = str(caught.value)
+    assert "\n" not in message and f"image folder {folder} has one class folder (only)" in message
+    assert "at least 2 class folders" in message
+    assert isinstance(caught.value, DseError)
+    assert cache_info().decodes == before.decodes  # refused before any image was decoded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import torch
 
 import dse.data
 from dse.data import DataNotFoundError, load_dataset, sources
+from dse.errors import DseError
 
 from .writers import random_arrays, write_idx_dir, write_named
 
@@ -19,7 +21,8 @@ from .writers import random_arrays, write_idx_dir, write_named
 def no_system_copy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Hide Debian's /usr/share/datasets so fashion-mnist is found nowhere."""
     empty = tmp_path / "no-system-datasets"
-    monkeypatch.setattr(sources.FashionMNIST, "system_dirs", (empty,))
+    fmnist = replace(sources.SOURCES["fashion-mnist"], system_dirs=(empty,))
+    monkeypatch.setitem(sources.SOURCES, "fashion-mnist", fmnist)
     return empty
 
 
@@ -42,6 +45,7 @@ def test_not_found_lists_every_place_looked(
     env_dir = tmp_path / "env-data"
     monkeypatch.setenv("DSE_DATA_DIR", str(env_dir))
     given = tmp_path / "given"
+    given.mkdir()
     with pytest.raises(DataNotFoundError) as caught:
         load_dataset("fashion-mnist", given, download=False)
     message = str(caught.value)
@@ -111,11 +115,12 @@ def test_download_is_last_resort_then_cached(
 ) -> None:
     calls: list[Path] = []
 
-    def fake_download(self, root: Path) -> None:
+    def fake_download(root: Path) -> None:
         calls.append(root)
         write_named("cifar100", root)
 
-    monkeypatch.setattr(sources.CIFAR100, "download", fake_download)
+    cifar100 = replace(sources.SOURCES["cifar100"], download=fake_download)
+    monkeypatch.setitem(sources.SOURCES, "cifar100", cifar100)
     first = load_dataset("cifar100")
     assert calls == [isolated_data / "data"]
     dse.data.clear_memory_cache()
@@ -127,9 +132,22 @@ def test_download_is_last_resort_then_cached(
 def test_download_disabled_never_calls_download(
     monkeypatch: pytest.MonkeyPatch, no_system_copy: Path
 ) -> None:
-    def boom(self, root: Path) -> None:
+    def boom(root: Path) -> None:
         raise AssertionError("download must not be called")
 
-    monkeypatch.setattr(sources.FashionMNIST, "download", boom)
+    fmnist = replace(sources.SOURCES["fashion-mnist"], download=boom)
+    monkeypatch.setitem(sources.SOURCES, "fashion-mnist", fmnist)
     with pytest.raises(DataNotFoundError, match="download \\(disabled\\)"):
         load_dataset("fashion-mnist", download=False)
+
+
+@pytest.mark.parametrize("name", ["fashion-mnist-mini", "cifar10", "imagefolder:pets"])
+def test_data_dir_that_does_not_exist_is_refused(tmp_path: Path, name: str) -> None:
+    missing = tmp_path / "typo"
+    with pytest.raises(DataNotFoundError) as caught:
+        load_dataset(name, missing, download=False)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"data dir {missing} does not exist")
+    assert "--data-dir" in message and "existing folder" in message
+    assert isinstance(caught.value, DseError)

@@ -41,6 +41,6 @@ def test_generator_picks_the_source_pixels(src: Path, tmp_path: Path) -> None:
 
 def test_generator_reports_errors(tmp_path: Path, src: Path, capsys) -> None:
     assert main([str(tmp_path / "nowhere"), str(tmp_path / "x.npz")]) == 1
-    assert "no train-images-idx3-ubyte" in capsys.readouterr().err
+    assert "does not hold train-images-idx3-ubyte" in capsys.readouterr().err
     assert main([str(src), str(tmp_path / "x.npz"), "--train-per-class", "100"]) == 1
     assert "fewer than 100" in capsys.readouterr().err
