@@ -71,13 +71,13 @@ class Source:
 
     def files_in(self, folder: Path) -> Found | None:
         """The copy in ``folder`` if it holds every file (the first suffix that exists)."""
-        chosen = []
-        for name in self.files:
+        folder, chosen = folder.resolve(), []
+        for name in self.files:  # files keep their names (readers look for them by name)
             paths = [p for p in (folder / f"{name}{s}" for s in self.suffixes) if p.is_file()]
             if not paths:
                 return None
-            chosen.append(paths[0].resolve())
-        return Found(folder.resolve(), tuple(chosen))
+            chosen.append(paths[0])
+        return Found(folder, tuple(chosen))
 
     def find(self, root: Path) -> Found | None:
         """The first complete copy among :attr:`layouts` under ``root`` (a root ending in a
@@ -124,8 +124,12 @@ def _idx_reader(cls: type[tv.MNIST]) -> Callable[[Found], RawData]:
                 except Exception as err:  # noqa: BLE001 - gzip, zlib and OS errors
                     raise DataFormatError(f"cannot decompress {path}: {one_line(err)}") from err
             train, test = (anywhere(tmp, train=part) for part in (True, False))
-        x, y = (train.data, test.data), (train.targets, test.targets)
-        return RawData(x[0][:, None].numpy(), y[0].numpy(), x[1][:, None].numpy(), y[1].numpy())
+        return RawData(
+            train.data[:, None].numpy(),
+            train.targets.numpy(),
+            test.data[:, None].numpy(),
+            test.targets.numpy(),
+        )
 
     return read
 
@@ -142,9 +146,13 @@ def _cifar_reader(cls: type[tv.CIFAR10]) -> Callable[[Found], RawData]:
 
     def read(found: Found) -> RawData:
         train, test = (anywhere(str(found.path), train=part) for part in (True, False))
-        x = (train.data.transpose(0, 3, 1, 2), test.data.transpose(0, 3, 1, 2))  # NHWC -> NCHW
-        y = (np.asarray(train.targets), np.asarray(test.targets))
-        return RawData(x[0], y[0], x[1], y[1], tuple(train.classes))
+        return RawData(  # torchvision holds NHWC; dse uses NCHW
+            train.data.transpose(0, 3, 1, 2),
+            np.asarray(train.targets),
+            test.data.transpose(0, 3, 1, 2),
+            np.asarray(test.targets),
+            tuple(train.classes),
+        )
 
     return read
 
@@ -163,9 +171,12 @@ def _read_svhn(found: Found) -> RawData:
 
 def _read_mini(found: Found) -> RawData:
     with np.load(found.files[0], allow_pickle=False) as npz:
-        x = (npz["x_train"][:, None], npz["x_test"][:, None])
-        y = (npz["y_train"].astype(np.int64), npz["y_test"].astype(np.int64))
-    return RawData(x[0], y[0], x[1], y[1])
+        return RawData(
+            npz["x_train"][:, None],
+            npz["y_train"].astype(np.int64),
+            npz["x_test"][:, None],
+            npz["y_test"].astype(np.int64),
+        )
 
 
 _FASHION_NOTE = (

@@ -55,6 +55,16 @@ def test_debian_style_flat_gz_dir_as_root_and_as_parent(tmp_path: Path) -> None:
     assert_matches(load_dataset("fashion-mnist", folder, download=False), arrays)
 
 
+def test_files_linked_under_their_names_load(tmp_path: Path) -> None:
+    arrays = random_arrays(6, 3, 1, 28, 10, seed=9)
+    store = write_idx_dir(tmp_path / "store", arrays, gz=True)
+    (tmp_path / "mnist").mkdir()
+    for i, gz in enumerate(sorted(store.iterdir())):
+        gz.rename(store / f"blob{i}")
+        (tmp_path / "mnist" / gz.name).symlink_to(store / f"blob{i}")
+    assert_matches(load_dataset("mnist", tmp_path, download=False), arrays)
+
+
 def test_mnist_does_not_pick_up_fashion_mnist_files(tmp_path: Path) -> None:
     write_idx_dir(tmp_path / "fashion-mnist", random_arrays(10, 5, 1, 28, 10), gz=True)
     with pytest.raises(dse.data.DataNotFoundError, match="'mnist' not found"):
