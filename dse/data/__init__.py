@@ -1,23 +1,9 @@
 """dse.data: datasets by name, decoded once into uint8 tensors, batched on the device.
 
-Public API (stable names)::
-
-    load_dataset(name, data_dir=None, *, download=True, cache_dir=None,
-                 image_size=None) -> TensorDataset
-    get_info(name, data_dir=None, *, image_size=None, download=True,
-             cache_dir=None) -> DatasetInfo
-    list_datasets() -> list[str]
-    split_train_val(data, val_fraction=0.1, seed=0, *, val_count=None,
-                    stratified=True) -> TrainValSplit(train, val)   # index tensors
-    evaluation_data(data, split, *, use_test=False) -> (images, labels)
-    BatchLoader(images, labels, batch_size, *, device="cpu", mean=None, std=None,
-                shuffle=False, drop_last=False, augment=None, seed=0,
-                channels_last=True, indices=None, subset=None)
-    Augment(crop_padding=0, hflip=False); Augment.from_info(info)
-    to_device(data, device) -> TensorDataset        # memoised per device
-    make_synthetic(num_classes=10, n=256, channels=1, size=28, seed=0, *, n_test=None)
-    clear_memory_cache(); cache_info() -> CacheStats
-    DatasetInfo, TensorDataset, DataError, DataNotFoundError, DataFormatError
+Public API: :func:`load_dataset` and :func:`get_info` by name, :func:`list_datasets`,
+:func:`split_train_val` and :func:`evaluation_data` (validation split, test set kept apart),
+:class:`BatchLoader` with batched :class:`Augment` on the device, :func:`to_device`
+(memoised), :func:`make_synthetic` (for tests), the cache counters, and the error classes.
 
 Names: ``fashion-mnist``, ``mnist``, ``cifar10``, ``cifar100``, ``svhn``,
 ``fashion-mnist-mini`` (10,000/2,000 images shipped in ``dse/data/bundled/``, works
