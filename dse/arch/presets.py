@@ -6,10 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dse.arch.errors import ArchSpecError
-from dse.arch.serialize import merge_overrides, spec_from_dict
+from dse.arch.serialize import merge_overrides, read_yaml, spec_from_dict
 from dse.arch.spec import ArchSpec, FireMeta, StemSpec
 
 _PRESETS: dict[str, Callable[[], ArchSpec]] = {}
@@ -72,10 +70,7 @@ def load_arch(name_or_path: str | Path, **overrides: Any) -> ArchSpec:
         raise ArchSpecError(
             "arch", f"{text!r} is neither a preset ({', '.join(list_presets())}) nor an existing .yaml file"
         )
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ArchSpecError(str(path), f"is not valid YAML: {str(exc).splitlines()[0]}") from exc
+    data = read_yaml(path) or {}
     if not isinstance(data, dict):
         raise ArchSpecError(str(path), "must hold a mapping of ArchSpec fields")
     data = dict(data)

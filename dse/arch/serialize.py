@@ -1,15 +1,64 @@
-"""Turning plain data (YAML/JSON dicts) into an ArchSpec, and overriding one spec with another dict."""
+"""Reading YAML files, turning plain data (YAML/JSON dicts) into an ArchSpec, and overriding one
+spec with another dict."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from dse.arch.errors import ArchSpecError
 from dse.arch.spec import ArchSpec, FireMeta, FireSpec, StemSpec
 
 _FIRE_KEYS = ("s1x1", "e1x1", "e3x3")
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, plus: numbers as YAML 1.2 reads them (``1e-3``, ``1e6`` are floats,
+    not strings), and a key repeated in one mapping is an error (PyYAML keeps the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.MarkedYAMLError(problem=f"key {key!r} appears twice in one mapping",
+                                           problem_mark=key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _arch_error(source: str, where: str, problem: str, allowed: str | None) -> ArchSpecError:
+    return ArchSpecError(f"{source}: {where}", problem + (f"; allowed: {allowed}" if allowed else ""))
+
+
+def read_yaml(path: str | Path, error: Callable[[str, str, str, str | None], Exception] = _arch_error) -> Any:
+    """The data of the YAML file ``path`` (study, search space or architecture files alike).
+
+    A file that cannot be read, bad syntax or a repeated key raises ``error(source, where,
+    problem, allowed)``, e.g. a ``ConfigError``, naming the line."""
+    path = Path(path)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a safe loader)
+    except yaml.MarkedYAMLError as exc:
+        where = f"line {exc.problem_mark.line + 1}" if exc.problem_mark is not None else "(yaml)"
+        if "appears twice" in str(exc.problem):
+            raise error(str(path), where, str(exc.problem), "each key once per mapping") from None
+        raise error(str(path), where, f"is not valid YAML: {exc.problem}", "YAML mapping syntax") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(str(path), "(file)", f"cannot be read: {getattr(exc, 'strerror', None) or exc}", None) from None
 
 
 def _known(cls: type) -> list[str]:

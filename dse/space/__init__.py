@@ -6,11 +6,10 @@ engine implements it with ``trial.suggest_*``) for each active parameter.
 
 from __future__ import annotations
 
-from dse.space.errors import SpaceError, space_error
+from dse.space.errors import SpaceError
 from dse.space.loading import (
     list_spaces,
     load_space,
-    read_yaml,
     resolve_space_path,
     space_from_data,
 )
@@ -31,8 +30,6 @@ __all__ = [
     "build_base",
     "list_spaces",
     "load_space",
-    "read_yaml",
     "resolve_space_path",
-    "space_error",
     "space_from_data",
 ]

@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from dse.arch.serialize import read_yaml
+from dse.errors import config_error
 from dse.resources import shipped_files
-from dse.space.errors import SpaceError, space_error
+from dse.space.errors import SpaceError
 from dse.space.schema import SearchSpace
 
 _KIND = "search_spaces"
 _SUFFIXES = (".yaml", ".yml")
-
-
-class DuplicateKeyError(yaml.constructor.ConstructorError):
-    """A key repeated in one YAML mapping (PyYAML would silently keep the last one)."""
-
-
-class SpaceLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, plus: ``1e-3`` is a float (YAML 1.2); a repeated key is an error."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise DuplicateKeyError(
-                    None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-SpaceLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse ``path`` with :class:`SpaceLoader`; a syntax error is a one-line SpaceError."""
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SpaceLoader)  # noqa: S506 (safe loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}" if mark is not None else "(yaml)"
-        if isinstance(exc, DuplicateKeyError):
-            raise SpaceError(
-                str(path), where, str(exc.problem), "each key once per mapping"
-            ) from None
-        raise SpaceError(
-            str(path), where, f"is not valid YAML: {exc.problem}", "YAML mapping syntax"
-        ) from None
-    except OSError as exc:
-        raise SpaceError(str(path), "(file)", f"cannot be read: {exc.strerror}") from None
 
 
 def list_spaces() -> list[str]:
@@ -84,7 +40,7 @@ def space_from_data(data: Any, source: str = "<inline>", prefix: str = "") -> Se
     try:
         return SearchSpace.model_validate(dict(data))
     except ValidationError as exc:
-        raise space_error(exc, source, prefix) from None
+        raise config_error(exc, source, prefix, cls=SpaceError) from None
 
 
 def resolve_space_path(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
@@ -111,4 +67,4 @@ def resolve_space_path(name_or_path: str | Path, relative_to: Path | None = None
 def load_space(name_or_path: str | Path, relative_to: Path | None = None) -> SearchSpace:
     """A shipped search space by name (see :func:`list_spaces`) or a YAML file by path."""
     path = resolve_space_path(name_or_path, relative_to)
-    return space_from_data(read_yaml(path), source=str(path))
+    return space_from_data(read_yaml(path, SpaceError), source=str(path))

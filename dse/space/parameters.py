@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import model_validator
 
-from dse.space.errors import invalid, short_repr
+from dse.errors import invalid, short_repr
 from dse.space.values import Choice, ConditionValues, Number, Scalar, Strict, encode, is_number
 
 if TYPE_CHECKING:

@@ -8,14 +8,15 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from dse.arch import ArchSpec, ArchSpecError, get_preset, merge_overrides, spec_from_dict
-from dse.space.errors import SpaceError, invalid, short_repr
+from dse.errors import invalid, short_repr
+from dse.space.errors import SpaceError
 from dse.space.parameters import Parameter, ValueNotAllowed
 from dse.space.sampling import Candidate, ReplaySuggest, Suggest
-from dse.space.targets import TRAIN_PREFIX, check_target, is_train_target, nested_override
-from dse.space.values import Strict, TrainValue
+from dse.space.targets import TRAIN_PREFIX, check_target, check_train, is_train_target, nested_override
+from dse.space.values import Strict
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -47,12 +48,18 @@ class SearchSpace(Strict):
     name: NonEmpty
     description: str = ""
     base: dict[str, Any] = Field(default_factory=dict)
-    train: dict[str, TrainValue] = Field(default_factory=dict)
+    train: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, Parameter] = Field(default_factory=dict)
 
     _base_spec: ArchSpec = PrivateAttr(default_factory=ArchSpec)
     _order: tuple[str, ...] = PrivateAttr(default=())
     _targets: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @field_validator("train")
+    @classmethod
+    def _train(cls, value: dict[str, Any]) -> dict[str, Any]:
+        check_train(value)
+        return value
 
     @model_validator(mode="before")
     @classmethod

@@ -7,12 +7,16 @@ a new ArchSpec field becomes a valid target without touching this module.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from dse.arch import BYPASS_CHOICES, EXPAND3X3_CHOICES, LAYERS, ArchSpec, FireMeta, StemSpec
-from dse.space.errors import invalid, short_repr
+from dse.errors import config_error, invalid, short_repr
 from dse.space.parameters import Parameter
 from dse.space.values import is_number
+from dse.train.config import TrainConfig
 
 TRAIN_PREFIX = "train."
 _NESTED: dict[str, type] = {"stem": StemSpec, "meta": FireMeta}
@@ -38,6 +42,34 @@ def arch_targets() -> dict[str, type]:
 
 def allowed_targets() -> str:
     return ", ".join(arch_targets()) + ", or train.<TrainConfig field>"
+
+
+def check_train(values: Mapping[str, Any], where: str | None = None) -> None:
+    """Raise a validation error unless ``values`` are TrainConfig fields and values; at the
+    offending field, or at ``where`` when given."""
+    try:
+        TrainConfig.model_validate(dict(values))
+    except ValidationError as exc:
+        err = config_error(exc, "")
+        raise invalid(err.field if where is None else where, err.problem, err.allowed) from None
+
+
+def _check_train_target(where: str, target: str, param: Parameter) -> None:
+    """Every value ``param`` can give must suit the TrainConfig field it targets."""
+    name = target[len(TRAIN_PREFIX):]
+    if name not in TrainConfig.model_fields:
+        raise invalid(f"{where}.target", f"{target!r} is not a training field",
+                      ", ".join(TRAIN_PREFIX + f for f in TrainConfig.model_fields))
+    if param.kind == "categorical":
+        for i, choice in enumerate(param.choices or []):
+            check_train({name: choice}, f"{where}.choices.{i}")
+        return
+    if param.kind != "int" and TrainConfig.model_fields[name].annotation in (int, int | None):
+        raise invalid(f"{where}.kind", f"{param.kind} gives non-integer values but {target} takes integers",
+                      "int, or categorical with integer choices")
+    convert = int if param.kind == "int" else float
+    for bound in ("low", "high"):
+        check_train({name: convert(getattr(param, bound))}, f"{where}.{bound}")
 
 
 def is_train_target(target: str) -> bool:
@@ -89,13 +121,7 @@ def check_target(name: str, param: Parameter, base: ArchSpec) -> str:
     field = f"{where}.target"
     implicit = " (a parameter without target targets its name)" if target == name else ""
     if is_train_target(target):
-        rest = target[len(TRAIN_PREFIX) :]
-        if not rest or "." in rest:
-            raise invalid(
-                field,
-                f"{target!r} is not a training field",
-                "train.<TrainConfig field>, e.g. train.lr",
-            )
+        _check_train_target(where, target, param)
         return target
     targets = arch_targets()
     if target not in targets:

@@ -1,4 +1,4 @@
-"""Value types of a search-space file, a strict pydantic base model, and the choice encoding.
+"""Value types of a search-space file and the choice encoding.
 
 Optuna's categorical distributions take scalars only, so a list choice (e.g. the downsampling
 placement ``[stem, fire4, fire8]``) is passed to Optuna as the stable string ``"stem,fire4,fire8"``
@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BeforeValidator
 
-from dse.space.errors import invalid, short_repr
+from dse.errors import Strict, invalid, short_repr
 
 Scalar = str | int | float | bool
 ScalarTypes = (str, int, float, bool)
@@ -54,10 +54,6 @@ def _choice(value: Any) -> Scalar | list[Scalar]:
     return _scalar(value)
 
 
-def _train_value(value: Any) -> Scalar | None:
-    return None if value is None else _scalar(value)
-
-
 def _condition_values(value: Any) -> list[Scalar | list[Scalar]]:
     values = list(value) if isinstance(value, (list, tuple)) else [value]
     if not values:
@@ -68,24 +64,7 @@ def _condition_values(value: Any) -> list[Scalar | list[Scalar]]:
 Number = Annotated[Any, BeforeValidator(_number)]
 ScalarValue = Annotated[Any, BeforeValidator(_scalar)]
 Choice = Annotated[Any, BeforeValidator(_choice)]
-TrainValue = Annotated[Any, BeforeValidator(_train_value)]
 ConditionValues = Annotated[Any, BeforeValidator(_condition_values)]
-
-
-class Strict(BaseModel):
-    """Frozen, no unknown keys; an unknown key's message lists the allowed ones."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            known = list(cls.model_fields)
-            for key in data:
-                if key not in known:
-                    raise invalid(str(key), "unknown field", ", ".join(known))
-        return data
 
 
 def encode(choice: Scalar | list[Scalar]) -> Scalar:
