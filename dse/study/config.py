@@ -1,51 +1,40 @@
 """Study configs (studies/*.yaml): what to search, on which data, for which objectives, how long.
 
-A config is parsed into a validated ``StudyConfig``; a bad file raises ``ConfigError`` with one
-line naming the file, the field and what is allowed.
+A config is parsed into a validated ``StudyConfig`` (see docs/configs.md); a bad file raises
+``ConfigError`` with one line naming the file, the field, the value and what is allowed.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import logging
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_serializer, field_validator, model_validator
 
-from dse.errors import DseError
+from dse.arch.serialize import read_yaml
+from dse.errors import ConfigError, Strict, config_error, invalid
 from dse.study.attrs import METRICS
+from dse.train.config import Budget, TrainConfig
 
-SAMPLERS = ("nsga2", "cost_aware", "tpe", "gp", "random", "grid")
+__all__ = ["ConfigError", "StudyConfig", "config_from_data", "load_config"]
+log = logging.getLogger(__name__)
 COST_METRICS = tuple(name for name in METRICS if name != "val_acc")
 # Fields that control one run rather than what the study is; changing them is not a new study.
 RUN_CONTROLS = ("trials", "timeout", "storage", "workers")
 
 
-class ConfigError(DseError):
-    """A study config that cannot be used."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DatasetConfig(_Model):
+class DatasetConfig(Strict):
     name: str = Field(description="dataset name, e.g. fashion-mnist-mini, fashion-mnist, cifar10, imagefolder:PATH")
     data_dir: str | None = Field(default=None, description="folder holding the data (else DSE_DATA_DIR, system copies, download)")
     image_size: int | None = Field(default=None, ge=4, description="image size for imagefolder datasets")
 
 
-class BudgetConfig(_Model):
-    epochs: int = Field(default=2, ge=1)
-    max_steps: int | None = Field(default=None, ge=1)
-    train_subset: int | None = Field(default=None, ge=1)
-    max_seconds: float | None = Field(default=None, gt=0)
-
-
-class ConstraintsConfig(_Model):
+class ConstraintsConfig(Strict):
     max_params: int | None = Field(default=None, ge=1)
     max_macs: int | None = Field(default=None, ge=1)
     max_size_bytes: int | None = Field(default=None, ge=1)
@@ -56,29 +45,42 @@ class ConstraintsConfig(_Model):
         return {k[4:]: v for k, v in self.model_dump().items() if v is not None}
 
 
-class SamplerConfig(_Model):
-    name: Literal["nsga2", "cost_aware", "tpe", "gp", "random", "grid"] = "nsga2"
-    options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the Optuna sampler")
+class SamplerConfig(Strict):
+    name: str = Field(default="nsga2", description="a registered sampler (dse.study.samplers)")
+    options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the sampler")
+
+    @field_validator("name")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        from dse.study.samplers import sampler_names
+
+        if value not in sampler_names():
+            raise invalid("", f"got {value!r}", ", ".join(sampler_names()))
+        return value
 
 
-class PrunerConfig(_Model):
-    """Multi-objective pruning at rungs (see dse.study.pruning); on ("pareto") by default."""
+class PrunerConfig(Strict):
+    """Multi-objective pruning at rungs (see dse.study.pruning); on ("pareto") by default.
+
+    ``rungs`` are epochs (>= 1) after which trials are judged; those not below the study's
+    ``budget.epochs`` are dropped (nothing is saved by stopping at the last epoch), with a warning
+    when the study file gives them."""
 
     mode: Literal["off", "pareto", "halving"] = "pareto"
-    rungs: tuple[int, ...] = (1, 2, 4)
+    rungs: tuple[Annotated[int, Field(ge=1)], ...] = (1, 2, 4)
     margin: float = Field(default=0.02, ge=0.0, le=1.0)
     min_trials: int = Field(default=4, ge=1)
     cost_ratio: float = Field(default=1.5, gt=1.0)
     keep_fraction: float = Field(default=0.5, gt=0.0, le=1.0)
 
 
-class StudyConfig(_Model):
+class StudyConfig(Strict):
     name: str
     description: str = ""
     space: str | dict[str, Any]
     dataset: DatasetConfig
-    budget: BudgetConfig = BudgetConfig()
-    train: dict[str, Any] = Field(default_factory=dict)
+    budget: Budget = Budget(epochs=2)
+    train: TrainConfig = Field(default_factory=TrainConfig, description="overrides the space's train values")
     objectives: tuple[str, ...] = ("val_acc", "params")
     constraints: ConstraintsConfig = ConstraintsConfig()
     sampler: SamplerConfig = SamplerConfig()
@@ -88,6 +90,28 @@ class StudyConfig(_Model):
     timeout: float | None = Field(default=None, gt=0)
     seed: int = Field(default=0, ge=0)
     storage: str | None = None
+
+    _train_data: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_train_as_written(cls, data: Any, handler: Any) -> StudyConfig:
+        config = handler(data)
+        train = data.get("train") if isinstance(data, dict) else None
+        if isinstance(train, dict):
+            config._train_data = copy.deepcopy(train)
+        return config
+
+    @field_serializer("train")
+    def _dump_train(self, train: TrainConfig) -> dict[str, Any]:
+        """The values the study sets, as written: the stored form (and config hash) of older dse."""
+        if set(self._train_data) == train.model_fields_set:
+            return copy.deepcopy(self._train_data)
+        return train.model_dump(mode="json", exclude_unset=True)
+
+    def train_overrides(self) -> dict[str, Any]:
+        """The training values this study sets; they override the space's ``train`` values."""
+        return self.train.model_dump(exclude_unset=True)
 
     @field_validator("name")
     @classmethod
@@ -127,6 +151,10 @@ class StudyConfig(_Model):
     def _storage_default(self) -> StudyConfig:
         if self.storage is None:
             object.__setattr__(self, "storage", f"sqlite:///studies/{self.name}.db")
+        late = [r for r in self.pruner.rungs if r >= self.budget.epochs]
+        if late and self.pruner.mode != "off" and "rungs" in self.pruner.model_fields_set:
+            log.warning("%s: pruner.rungs %s are not below budget.epochs %d: dropped (judging at the last "
+                        "epoch saves nothing)", self.name, late, self.budget.epochs)
         return self
 
     # ------------------------------------------------------------------ identity
@@ -152,25 +180,6 @@ class StudyConfig(_Model):
         return [METRICS[name][1] for name in self.objectives]
 
 
-def _one_line(source: str, exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        parent = err["loc"][:-1]
-        model: Any = StudyConfig
-        for part in parent:
-            field = model.model_fields.get(str(part))
-            model = field.annotation if field is not None and isinstance(field.annotation, type) else None
-            if model is None:
-                break
-        allowed = ", ".join(model.model_fields) if model is not None and hasattr(model, "model_fields") else ""
-        msg = "unknown field" + (f"; allowed: {allowed}" if allowed else "")
-    elif err["type"] == "literal_error":
-        msg = msg.replace("Input should be", "must be")
-    return f"{source}: {loc}: {msg}"
-
-
 def config_from_data(data: Any, source: str = "<config>") -> StudyConfig:
     """Validate plain data into a StudyConfig (raises ConfigError naming the field)."""
     if not isinstance(data, dict):
@@ -178,7 +187,7 @@ def config_from_data(data: Any, source: str = "<config>") -> StudyConfig:
     try:
         return StudyConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_one_line(source, exc)) from None
+        raise config_error(exc, source) from None
 
 
 def load_config(path: str | Path) -> StudyConfig:
@@ -192,8 +201,4 @@ def load_config(path: str | Path) -> StudyConfig:
             p = shipped[str(path)]
         else:
             raise ConfigError(f"{path}: no such study file; shipped studies: {', '.join(shipped)}")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {' '.join(str(exc).split())}") from None
-    return config_from_data(data, str(p))
+    return config_from_data(read_yaml(p, ConfigError), str(p))

@@ -41,9 +41,9 @@ from scipy.stats import norm
 from dse.arch import ArchSpecError, cost
 from dse.space import RandomSuggest, SearchSpace, SpaceError
 from dse.space.targets import is_train_target
-from dse.study import attrs
-from dse.study.objective import cost_values
-from dse.study.pareto import pareto_mask, to_loss
+from dse.errors import ConfigError
+from dse.study import attrs, pareto
+from dse.study.samplers import register_sampler
 from dse.study.surrogate import Encoder, GaussianProcess
 
 
@@ -78,17 +78,10 @@ def expected_improvement_known_cost(
 
 
 def exclusive_contributions(front: Sequence[tuple[float, float]], ref_cost: float) -> np.ndarray:
-    """Hypervolume each (cost, accuracy) point of a Pareto front adds on its own: the area of its
-    step, (its accuracy - the next cheaper point's) x (the next dearer point's cost - its cost),
-    with accuracy reference 0 and cost reference ``ref_cost``; in the order given."""
-    order = sorted(range(len(front)), key=lambda i: (front[i][0], front[i][1]))
-    out = np.zeros(len(front))
-    for k, i in enumerate(order):
-        cost_, acc = front[i]
-        below = front[order[k - 1]][1] if k else 0.0
-        above = front[order[k + 1]][0] if k + 1 < len(order) else ref_cost
-        out[i] = max(acc - below, 0.0) * max(above - cost_, 0.0)
-    return out
+    """Hypervolume each (cost, accuracy) point of a Pareto front adds on its own (accuracy
+    reference 0, cost reference ``ref_cost``), in the order given."""
+    loss = np.array([(c, -a) for c, a in front], dtype=float).reshape(-1, 2)
+    return pareto.exclusive_contributions(loss, np.array([ref_cost, 0.0]))
 
 
 class _Recording:
@@ -266,11 +259,13 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
             observed.append((raw, costs, curve[-1] + (float(np.median(gains)) if gains else 0.0)))
         front = []
         if completed:
-            loss = to_loss(np.array([(a, c[self.cost_metric]) for _, c, a in completed]), ["maximize", "minimize"])
-            front = [p for p, on_front in zip(completed, pareto_mask(loss)) if on_front]
+            loss = pareto.to_loss(np.array([(a, c[self.cost_metric]) for _, c, a in completed]), ["maximize", "minimize"])
+            front = [p for p, on_front in zip(completed, pareto.pareto_mask(loss)) if on_front]
         return observed, front, seen, seconds
 
     def _screen(self, parents: list[dict[str, Any]], seen: set[str], weights: list[float] | None = None) -> list[_Screened]:
+        from dse.study.objective import cost_values  # imports the trainer: only when sampling
+
         pool, keys = [], set(seen)
         n_local = int(self.candidates * self.local_fraction) if parents else 0
         for i in range(self.candidates):
@@ -319,3 +314,10 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
 
 def _key(raw: Mapping[str, Any]) -> str:
     return json.dumps(dict(raw), sort_keys=True, default=str)
+
+
+@register_sampler("cost_aware")
+def _cost_aware(config: Any, space: SearchSpace, fixed: Mapping[str, Any], seed: int, **options: Any) -> CostAwareSampler:
+    if len(config.objectives) != 2:
+        raise ConfigError(f"sampler: cost_aware needs two objectives (val_acc and one cost), got {list(config.objectives)}")
+    return CostAwareSampler(space, fixed, config.objectives[1], config.constraints.limits(), seed=seed, **options)

@@ -18,7 +18,7 @@ import optuna
 from dse.arch import ArchSpecError, build, cost
 from dse.study import attrs
 from dse.study.config import StudyConfig
-from dse.train import Budget, TrainConfig, train_candidate
+from dse.train import TrainConfig, train_candidate
 
 
 class TrialFailed(Exception):
@@ -78,7 +78,7 @@ class Objective:
             if name in candidate.values and p.target.startswith("train.")
         }
         merged = dict(candidate.train)
-        merged.update({k: v for k, v in self.config.train.items() if k not in sampled})
+        merged.update({k: v for k, v in self.config.train_overrides().items() if k not in sampled})
         merged.setdefault("seed", self.config.seed + trial_number)
         merged.setdefault("split_seed", self.config.seed)
         return merged
@@ -131,7 +131,7 @@ class Objective:
 
         try:
             train_cfg = TrainConfig(**train)
-            budget = Budget(**self.config.budget.model_dump())
+            budget = self.config.budget
         except (TypeError, ValueError) as exc:
             self._fail(trial, "failed", f"bad training setup: {exc}")
         on_epoch = self.epoch_hook_factory(trial, costs) if self.epoch_hook_factory else None

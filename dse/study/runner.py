@@ -28,7 +28,7 @@ from optuna.trial import TrialState
 import dse
 from dse.errors import DseError
 from dse.study import attrs
-from dse.study.config import ConfigError, StudyConfig, config_from_data
+from dse.study.config import StudyConfig, config_from_data
 from dse.study.heartbeat import Heartbeat, fail_dead_trials
 from dse.study.objective import Objective, TrialFailed
 from dse.study.storage import DatabaseUnavailable, open_storage, safe_url
@@ -41,34 +41,6 @@ POLL_SECONDS = 2.0
 
 class StudyExistsError(DseError):
     """The study exists in the storage with a different config."""
-
-
-def make_sampler(config: StudyConfig, space, seed_offset: int = 0,
-                 fixed: dict[str, Any] | None = None) -> optuna.samplers.BaseSampler:
-    """The configured Optuna sampler; the seed moves with the trials already run so a resumed
-    study does not re-propose its first candidates. ``fixed`` (the dataset's in_channels,
-    input_size, num_classes) lets the cost-aware sampler build and price candidates."""
-    seed = config.seed + seed_offset
-    opts = dict(config.sampler.options)
-    name = config.sampler.name
-    try:
-        if name == "nsga2":
-            return optuna.samplers.NSGAIISampler(seed=seed, **opts)
-        if name == "cost_aware":
-            from dse.study.cost_aware import CostAwareSampler
-
-            if len(config.objectives) != 2:
-                raise ConfigError(f"sampler: cost_aware needs two objectives (val_acc and one cost), got {list(config.objectives)}")
-            return CostAwareSampler(space, fixed or {}, config.objectives[1], config.constraints.limits(), seed=seed, **opts)
-        if name == "tpe":
-            return optuna.samplers.TPESampler(seed=seed, **opts)
-        if name == "gp":
-            return optuna.samplers.GPSampler(seed=seed, **opts)
-        if name == "random":
-            return optuna.samplers.RandomSampler(seed=seed, **opts)
-        return optuna.samplers.GridSampler(space.grid(), seed=seed, **opts)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"sampler.options: not accepted by the {name} sampler: {exc}") from None
 
 
 def trial_status(trial: optuna.trial.FrozenTrial) -> str:

@@ -10,15 +10,15 @@ from typing import Any
 import optuna
 
 from dse.study import attrs
-from dse.study.config import ConfigError, StudyConfig
+from dse.study.config import StudyConfig
 from dse.study.objective import Objective
 from dse.study.runner import (
     RunOutcome,
     create_or_continue,
     load_stored_config,
-    make_sampler,
     run_until,
 )
+from dse.study.samplers import make_sampler
 from dse.study.storage import StorageError, open_storage, safe_url
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -67,17 +67,6 @@ def _grid_size(config: StudyConfig, space) -> int | None:
     return math.prod(len(v) for v in space.grid().values())
 
 
-def _check_train(config: StudyConfig, space) -> None:
-    from dse.train import TrainConfig
-
-    try:
-        TrainConfig(**{**space.train, **config.train})
-    except TypeError as exc:
-        raise ConfigError(f"{config.name}: train: {exc}; allowed: {', '.join(TrainConfig.__dataclass_fields__)}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{config.name}: train: {exc}") from None
-
-
 def _session(study: optuna.Study, config: StudyConfig, space, data, *, device: str, quiet: bool) -> Session:
     objective = Objective(config=config, space=space, data=data, device=device, quiet=quiet)
     study.sampler = make_sampler(config, space, seed_offset=len(study.get_trials(deepcopy=False)),
@@ -92,7 +81,6 @@ def _session(study: optuna.Study, config: StudyConfig, space, data, *, device: s
 def start(config: StudyConfig, *, data_dir: str | None = None, device: str = "auto", quiet: bool = True) -> Session:
     """Create the study (or continue it when the stored config is the same)."""
     space = load_space_for(config)
-    _check_train(config, space)
     data = load_data_for(config, data_dir)
     info = data.info
     dataset = {"name": info.name, "num_classes": info.num_classes, "image_size": info.image_size,

@@ -31,7 +31,8 @@ import optuna
 
 from dse.errors import DseError
 from dse.study import attrs
-from dse.study.runner import RunOutcome, make_sampler, status_counts, stored_target
+from dse.study.runner import RunOutcome, status_counts, stored_target
+from dse.study.samplers import make_sampler
 from dse.study.session import Session, reopen
 from dse.study.storage import DatabaseUnavailable, open_storage, sqlite_path
 
