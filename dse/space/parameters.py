@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import model_validator
 
-from dse.errors import invalid, short_repr
-from dse.space.values import Choice, ConditionValues, Number, Scalar, Strict, encode, is_number
+from dse.errors import Strict, invalid, short_repr
+from dse.space.values import Choice, ConditionValues, Number, Scalar, encode, is_number
 
 if TYPE_CHECKING:
     from dse.space.sampling import Suggest

@@ -11,12 +11,11 @@ from typing import Annotated, Any
 from pydantic import Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from dse.arch import ArchSpec, ArchSpecError, get_preset, merge_overrides, spec_from_dict
-from dse.errors import invalid, short_repr
+from dse.errors import Strict, invalid, short_repr
 from dse.space.errors import SpaceError
 from dse.space.parameters import Parameter, ValueNotAllowed
 from dse.space.sampling import Candidate, ReplaySuggest, Suggest
 from dse.space.targets import TRAIN_PREFIX, check_target, check_train, is_train_target, nested_override
-from dse.space.values import Strict
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 

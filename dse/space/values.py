@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-from dse.errors import Strict, invalid, short_repr
+from dse.errors import invalid, short_repr
 
 Scalar = str | int | float | bool
 ScalarTypes = (str, int, float, bool)
@@ -62,7 +62,6 @@ def _condition_values(value: Any) -> list[Scalar | list[Scalar]]:
 
 
 Number = Annotated[Any, BeforeValidator(_number)]
-ScalarValue = Annotated[Any, BeforeValidator(_scalar)]
 Choice = Annotated[Any, BeforeValidator(_choice)]
 ConditionValues = Annotated[Any, BeforeValidator(_condition_values)]
 
