@@ -13,7 +13,8 @@ the lowest observed value; for a minimised objective (a cost) the highest observ
 Masks, hypervolumes and exclusive contributions come from moocore (``is_nondominated``,
 ``hypervolume``, ``hv_contributions``; exact, in C). Hypervolume histories are incremental: a
 newcomer dominated by the front so far costs one vectorised check, and only a point that changes
-the front recomputes the volume.
+the front recomputes the volume (so the worst case, every point joining the front, is quadratic:
+10,000 such points take a few seconds; real fronts are a few dozen points).
 """
 
 from __future__ import annotations

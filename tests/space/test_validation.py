@@ -106,3 +106,15 @@ def test_exponent_without_dot_is_a_float(tmp_path: Path) -> None:
 def test_relative_path_is_found_next_to_the_study(tmp_path: Path) -> None:
     _write(tmp_path, GOOD)
     assert load_space("space.yaml", relative_to=tmp_path).name == "tiny"
+
+
+def test_one_yaml_reader_reads_numbers_as_yaml_1_2(tmp_path: Path) -> None:
+    from dse.arch import load_arch
+    from dse.arch.serialize import read_yaml
+
+    path = tmp_path / "numbers.yaml"
+    path.write_text("a: 1e6\nb: 5e-4\nc: -2E+3\nd: 0.5\ne: 7\nf: '1e6'\ng: 1e\n")
+    assert read_yaml(path) == {"a": 1e6, "b": 5e-4, "c": -2e3, "d": 0.5, "e": 7, "f": "1e6", "g": "1e"}
+    arch = tmp_path / "arch.yaml"
+    arch.write_text("preset: squeezenet_cifar\ndropout: 1e-1\n")  # the arch reader is the same one
+    assert load_arch(arch).dropout == 0.1
