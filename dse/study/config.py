@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import logging
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,7 +21,6 @@ from dse.study.attrs import METRICS
 from dse.train.config import Budget, TrainConfig
 
 __all__ = ["ConfigError", "StudyConfig", "config_from_data", "load_config"]
-log = logging.getLogger(__name__)
 COST_METRICS = tuple(name for name in METRICS if name != "val_acc")
 # Fields that control one run rather than what the study is; changing them is not a new study.
 RUN_CONTROLS = ("trials", "timeout", "storage", "workers")
@@ -151,10 +149,6 @@ class StudyConfig(Strict):
     def _storage_default(self) -> StudyConfig:
         if self.storage is None:
             object.__setattr__(self, "storage", f"sqlite:///studies/{self.name}.db")
-        late = [r for r in self.pruner.rungs if r >= self.budget.epochs]
-        if late and self.pruner.mode != "off" and "rungs" in self.pruner.model_fields_set:
-            log.warning("%s: pruner.rungs %s are not below budget.epochs %d: dropped (judging at the last "
-                        "epoch saves nothing)", self.name, late, self.budget.epochs)
         return self
 
     # ------------------------------------------------------------------ identity
@@ -174,6 +168,10 @@ class StudyConfig(Strict):
         if self.sampler.name == "grid" and self.pruner.mode != "off":
             notes.append(f"{self.name}: pruner: {self.pruner.mode} in a grid sweep may stop grid points early and "
                          "leave them unmeasured; set `pruner: {mode: off}` to train every point")
+        late = [r for r in self.pruner.rungs if r >= self.budget.epochs]
+        if late and self.pruner.mode != "off" and "rungs" in self.pruner.model_fields_set:
+            notes.append(f"{self.name}: pruner.rungs {late} are not below budget.epochs {self.budget.epochs}: "
+                         "dropped (judging at the last epoch saves nothing)")
         return notes
 
     def directions(self) -> list[str]:
