@@ -177,19 +177,15 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
 
     def sample_independent(self, study: optuna.Study, trial: optuna.trial.FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
-        if trial._trial_id not in self._plans:
-            self._plans[trial._trial_id] = self._plan(study, trial.number)
-        value = self._plans[trial._trial_id].get(param_name)
-        if value is not None:
-            try:
-                if param_distribution._contains(param_distribution.to_internal_repr(value)):
-                    return value
-            except (ValueError, TypeError):
-                pass
+        if trial.number not in self._plans:
+            self._plans[trial.number] = self._plan(study, trial.number)
+        value = self._plans[trial.number].get(param_name)
+        if value is not None and _fits(param_distribution, value):
+            return value
         return self._fallback.sample_independent(study, trial, param_name, param_distribution)
 
     def after_trial(self, study, trial, state, values) -> None:
-        self._plans.pop(trial._trial_id, None)
+        self._plans.pop(trial.number, None)
 
     # ---------------------------------------------------------------- planning
     def _plan(self, study: optuna.Study, number: int) -> dict[str, Any]:
@@ -310,6 +306,16 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         """The same network with the same sampled training values: a duplicate (objective.py)."""
         train = {n: raw.get(n) for n, p in self.space.parameters.items() if is_train_target(p.target or "")}
         return arch_hash + _key(train)
+
+
+def _fits(distribution: BaseDistribution, value: Any) -> bool:
+    """Whether ``distribution`` can hold ``value`` (a categorical refuses what is not a choice)."""
+    try:
+        internal = distribution.to_internal_repr(value)
+    except (ValueError, TypeError):
+        return False
+    low, high = getattr(distribution, "low", None), getattr(distribution, "high", None)
+    return low is None or low <= internal <= high
 
 
 def _key(raw: Mapping[str, Any]) -> str:
