@@ -18,6 +18,10 @@ from dse.arch.spec import ArchSpec, FireMeta, FireSpec, StemSpec
 _FIRE_KEYS = ("s1x1", "e1x1", "e3x3")
 
 
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
 class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader, plus: numbers as YAML 1.2 reads them (``1e-3``, ``1e6`` are floats,
     not strings), and a key repeated in one mapping is an error (PyYAML keeps the last one)."""
@@ -27,8 +31,8 @@ class _Loader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise yaml.MarkedYAMLError(problem=f"key {key!r} appears twice in one mapping",
-                                           problem_mark=key_node.start_mark)
+                raise _DuplicateKey(problem=f"key {key!r} appears twice in one mapping",
+                                    problem_mark=key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -54,7 +58,7 @@ def read_yaml(path: str | Path, error: Callable[[str, str, str, str | None], Exc
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a safe loader)
     except yaml.MarkedYAMLError as exc:
         where = f"line {exc.problem_mark.line + 1}" if exc.problem_mark is not None else "(yaml)"
-        if "appears twice" in str(exc.problem):
+        if isinstance(exc, _DuplicateKey):
             raise error(str(path), where, str(exc.problem), "each key once per mapping") from None
         raise error(str(path), where, f"is not valid YAML: {exc.problem}", "YAML mapping syntax") from None
     except (OSError, UnicodeDecodeError) as exc:
