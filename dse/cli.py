@@ -30,9 +30,13 @@ def fail(exc: BaseException) -> None:
     """Print one line naming what went wrong and exit non-zero (traceback only with --debug)."""
     if _state["debug"]:
         raise exc
+    from rich.text import Text
+
     from dse.console import err_console
 
-    err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+    # a Text is never read as markup: "[data]" in a path or "dse[postgres]" in a hint print intact
+    err_console.print(Text.assemble(("error:", "bold red"), " ", " ".join(str(exc).split())),
+                      highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -78,6 +82,8 @@ WorkersOpt = Annotated[
 
 
 def _run_session(session, trials: int | None, timeout: float | None, verbose: bool) -> None:
+    from rich.markup import escape
+
     from dse.console import console, print_pareto
     from dse.study.progress import StudyProgress
 
@@ -91,14 +97,14 @@ def _run_session(session, trials: int | None, timeout: float | None, verbose: bo
     except KeyboardInterrupt:
         console.print(
             f"[yellow]interrupted[/]: finished trials are saved; continue with "
-            f"`dse resume {name} --storage {session.config.storage}`"
+            f"`dse resume {name} --storage {escape(str(session.config.storage))}`"
         )
         raise typer.Exit(code=130) from None
     print_pareto(session.study)
     if outcome.stopped_by == "fruitless":
         fail(DseError(f"stopped: the last trials were all infeasible or failed; loosen the constraints of {name}"))
     if outcome.stopped_by == "timeout":
-        console.print(f"time limit reached; continue with `dse resume {name} --storage {session.config.storage}`")
+        console.print(f"time limit reached; continue with `dse resume {name} --storage {escape(str(session.config.storage))}`")
 
 
 @app.command()
@@ -153,7 +159,7 @@ def _run_workers(session, workers: int, trials: int | None, timeout: float | Non
             outcome = supervise(session, pool, target, on_poll=bar.update)
     except KeyboardInterrupt:
         console.print(f"[yellow]interrupted[/]: workers stopped, finished trials are saved; continue with "
-                      f"`dse resume {name} --storage {storage}` or `dse worker {name} --storage {storage}`")
+                      f"`dse resume {name} --storage {escape(storage)}` or `dse worker {name} --storage {escape(storage)}`")
         raise typer.Exit(code=130) from None
     except DseError as exc:
         fail(exc)
@@ -286,15 +292,24 @@ def report(
     storage: StorageOpt = None,
 ) -> None:
     """Write one self-contained HTML report (Pareto, hypervolume and shape figures) that opens offline."""
+    from pathlib import Path
+
+    from rich.markup import escape
+
     from dashboards.report import write_report
     from dse.console import console
 
+    target = Path(out).expanduser()
+    if target.is_dir() or not target.parent.is_dir():
+        why = "is a folder" if target.is_dir() else f"its folder {target.parent} does not exist"
+        fail(DseError(f"--out {out}: {why}; give an HTML file path in an existing folder, e.g. --out report.html"))
+        return
     try:
         path = write_report(storage or f"sqlite:///studies/{name}.db", name, out)
     except DseError as exc:
         fail(exc)
         return
-    console.print(f"wrote {path}")
+    console.print(f"wrote {escape(str(path))}", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry

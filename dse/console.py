@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dse.arch import ArchSpec, Cost
@@ -34,7 +35,7 @@ def human(n: float, unit: str = "") -> str:
 
 def arch_table(spec: ArchSpec, c: Cost) -> Table:
     """Per-layer table (layer, output shape, params, MACs, shares) with totals, like torchinfo."""
-    table = Table(title=spec.label(), show_footer=True, header_style="bold")
+    table = Table(title=escape(spec.label()), show_footer=True, header_style="bold")
     table.add_column("layer", footer="total")
     table.add_column("output shape", footer=f"{tuple(c.output_shape)}")
     table.add_column("params", justify="right", footer=f"{c.params:,}")
@@ -65,13 +66,13 @@ def cost_summary(c: Cost) -> str:
 def pareto_table(study) -> Table:
     from dse.study.progress import summary_rows
 
-    table = Table(title=f"Pareto set of {study.study_name}", header_style="bold")
+    table = Table(title=f"Pareto set of {escape(study.study_name)}", header_style="bold")
     for col in ("trial", "label", "params", "size", "MACs", "val acc"):
         table.add_column(col, justify="left" if col == "label" else "right")
     for r in summary_rows(study):
         dup = f" (= #{r['duplicate_of']})" if r["duplicate_of"] is not None else ""
         table.add_row(
-            f"{r['trial']}{dup}", r["label"], f"{r['params']:,}", human(r["size_bytes"], "B"), human(r["macs"]),
+            f"{r['trial']}{dup}", escape(str(r["label"])), f"{r['params']:,}", human(r["size_bytes"], "B"), human(r["macs"]),
             f"{100 * r['val_acc']:.2f}%",
         )
     return table
@@ -89,7 +90,7 @@ def print_studies(storage: str) -> None:
     from dse.study.storage import open_storage
 
     opened = open_storage(storage, heartbeat=False, create=False)
-    table = Table(title=f"studies in {storage}", header_style="bold")
+    table = Table(title=f"studies in {escape(storage)}", header_style="bold")
     for col in ("study", "dataset", "objectives", "completed", "pruned", "infeasible", "failed", "running"):
         table.add_column(col)
     for summary in optuna.get_all_study_summaries(opened, include_best_trial=False):
@@ -98,8 +99,8 @@ def print_studies(storage: str) -> None:
         objectives = study.user_attrs.get(attrs.STUDY_OBJECTIVES) or [{"name": d.name.lower()} for d in study.directions]
         failed = sum(counts[k] for k in ("failed", "diverged", "oom", "invalid", "interrupted"))
         table.add_row(
-            summary.study_name, str((study.user_attrs.get(attrs.STUDY_DATASET) or {}).get("name", "?")),
-            ", ".join(o["name"] for o in objectives), str(counts["completed"] + counts["duplicate"]),
+            escape(summary.study_name), escape(str((study.user_attrs.get(attrs.STUDY_DATASET) or {}).get("name", "?"))),
+            escape(", ".join(str(o["name"]) for o in objectives)), str(counts["completed"] + counts["duplicate"]),
             str(counts["pruned"]), str(counts["infeasible"]), str(failed), str(counts["running"]),
         )
     console.print(table)
@@ -128,7 +129,7 @@ def print_show(name: str, storage: str, csv_path: str | None) -> None:
         console.print(saved, highlight=False)
     if csv_path:
         write_trials_csv(study, csv_path)
-        console.print(f"wrote {len(study.trials)} trials to {csv_path}")
+        console.print(f"wrote {len(study.trials)} trials to {escape(csv_path)}", highlight=False)
 
 
 def _missing_grid_points(study) -> list[dict]:
@@ -146,13 +147,13 @@ def print_spaces() -> None:
 
     for name in list_spaces():
         space = load_space(name)
-        table = Table(title=f"{name}: {space.description}", header_style="bold", title_justify="left")
+        table = Table(title=escape(f"{name}: {space.description}"), header_style="bold", title_justify="left")
         for col in ("parameter", "kind", "range / choices", "target", "condition"):
             table.add_column(col)
         for pname, p in space.parameters.items():
             rng = p.describe()
             cond = getattr(p, "condition", None)
-            table.add_row(pname, p.kind, rng, p.target, str(cond) if cond else "")
+            table.add_row(*(escape(str(v)) for v in (pname, p.kind, rng, p.target, cond or "")))
         console.print(table)
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 import numpy as np
 import optuna
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dse.study import attrs
@@ -49,7 +50,7 @@ class StudyProgress:
         self.start = time.monotonic()
         self.first_done: int | None = None
         self.progress = Progress(
-            TextColumn(f"[bold]{name}[/]"),
+            TextColumn(f"[bold]{escape(name)}[/]"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[stats]}"),
