@@ -12,6 +12,7 @@ import optuna
 from dse.study import attrs
 from dse.study.config import StudyConfig
 from dse.study.objective import Objective
+from dse.study.preflight import preflight
 from dse.study.runner import (
     RunOutcome,
     create_or_continue,
@@ -87,6 +88,7 @@ def start(config: StudyConfig, *, data_dir: str | None = None, device: str = "au
                "in_channels": info.in_channels}
     fixed = {"in_channels": info.in_channels, "input_size": info.image_size, "num_classes": info.num_classes}
     make_sampler(config, space, fixed=fixed)  # a bad sampler setting fails before the study is created
+    preflight(config, space, data)  # so does anything that would fail every trial (dse.study.preflight)
     study = create_or_continue(config, space.to_data(), dataset)
     return _session(study, config, space, data, device=device, quiet=quiet)
 
