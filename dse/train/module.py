@@ -25,7 +25,8 @@ class Classifier(pl.LightningModule):
     the device and read once per epoch into `val_curve` (and logged as "val_acc").
     The loss is checked for NaN/inf every `divergence_check_every` steps (1 = every
     step; larger values avoid a host-device sync per step on accelerators) and a
-    non-finite loss raises `DivergenceError`.
+    non-finite loss raises `DivergenceError("non-finite loss at step K")`, K being
+    the first step whose loss was not finite (1-based; exact for any check period).
     """
 
     def __init__(
@@ -62,16 +63,21 @@ class Classifier(pl.LightningModule):
         self._stepped += 1
         if self.divergence_check_every == 1:
             if bool(bad):
-                raise DivergenceError(f"training loss became {loss.item()} at step {self._stepped}")
+                raise DivergenceError(f"non-finite loss at step {self._stepped} ({loss.item()})")
             return
-        self._nonfinite = bad if self._nonfinite is None else (self._nonfinite | bad)
+        # No host-device sync here: the device remembers the first step whose loss was not
+        # finite (0 = none yet), so the check every N steps still names that step exactly.
+        if self._nonfinite is None:
+            self._nonfinite = torch.zeros((), dtype=torch.long, device=loss.device)
+        self._nonfinite = torch.where((self._nonfinite == 0) & bad, self._stepped, self._nonfinite)
         if self._stepped % self.divergence_check_every == 0:
             self.raise_if_diverged()
 
     def raise_if_diverged(self) -> None:
         """Raise `DivergenceError` if a non-finite loss was seen since the last check."""
-        if self._nonfinite is not None and bool(self._nonfinite):
-            raise DivergenceError(f"training loss became NaN or infinite by step {self._stepped}")
+        first = 0 if self._nonfinite is None else int(self._nonfinite)
+        if first:
+            raise DivergenceError(f"non-finite loss at step {first} (noticed at step {self._stepped})")
         self._nonfinite = None
 
     def on_train_epoch_end(self) -> None:

@@ -52,7 +52,8 @@ class Raises(nn.Module):
 def test_nan_loss_is_diverged_and_the_next_trial_trains(synthetic: Any, tiny_net: Any) -> None:
     result = train_candidate(NaNAfter(tiny_net(), after=3), synthetic, CONFIG, Budget(epochs=2))
     assert result.status == "diverged"
-    assert result.reason is not None and "nan" in result.reason.lower()
+    assert result.reason is not None and result.reason.startswith("diverged: non-finite loss at step 4 ")
+    assert "nan" in result.reason.lower()
     assert result.steps == 3  # stopped before the optimiser applied the NaN step
     assert result.val_curve == [] and result.val_acc != result.val_acc  # NaN
     assert not result.ok
@@ -60,12 +61,29 @@ def test_nan_loss_is_diverged_and_the_next_trial_trains(synthetic: Any, tiny_net
     assert healthy.status == "completed" and healthy.val_acc >= 0.8
 
 
+def test_training_stops_at_the_first_non_finite_loss(synthetic: Any, tiny_net: Any) -> None:
+    net = NaNAfter(tiny_net(), after=3)  # the loss of training step 4 is NaN
+    result = train_candidate(net, synthetic, CONFIG, Budget(epochs=5))  # 16 steps per epoch
+    assert net.calls == 4  # counted in steps: no training step ran after the first NaN loss
+    assert result.status == "diverged" and result.steps == 3
+    assert result.reason is not None and result.reason.startswith("diverged: non-finite loss at step 4")
+
+
 def test_divergence_check_every_n_steps_without_sync(tiny_net: Any) -> None:
     classifier = Classifier(NaNAfter(tiny_net(), after=1), CONFIG, divergence_check_every=4)
     batch = (torch.randn(8, 1, 8, 8), torch.randint(0, 4, (8,)))
     for _ in range(3):  # the NaN at step 2 is noticed only at the 4th-step check
         classifier.training_step(batch, 0)
-    with pytest.raises(DivergenceError, match="NaN or infinite by step 4"):
+    with pytest.raises(DivergenceError, match=r"non-finite loss at step 2 \(noticed at step 4\)"):
+        classifier.training_step(batch, 0)
+
+
+def test_periodic_check_names_the_first_bad_step_after_finite_ones(tiny_net: Any) -> None:
+    classifier = Classifier(NaNAfter(tiny_net(), after=2), CONFIG, divergence_check_every=25)
+    batch = (torch.randn(8, 1, 8, 8), torch.randint(0, 4, (8,)))
+    for _ in range(24):  # steps 3..24 are NaN; only step 3 is named
+        classifier.training_step(batch, 0)
+    with pytest.raises(DivergenceError, match=r"non-finite loss at step 3 \(noticed at step 25\)"):
         classifier.training_step(batch, 0)
 
 
