@@ -97,7 +97,7 @@ def _run_session(session, trials: int | None, timeout: float | None, verbose: bo
     except KeyboardInterrupt:
         console.print(
             f"[yellow]interrupted[/]: finished trials are saved; continue with "
-            f"`dse resume {name} --storage {escape(str(session.config.storage))}`"
+            f"`dse resume {name} --storage {escape(str(session.config.storage))}`", soft_wrap=True
         )
         raise typer.Exit(code=130) from None
     print_pareto(session.study)
@@ -159,7 +159,7 @@ def _run_workers(session, workers: int, trials: int | None, timeout: float | Non
             outcome = supervise(session, pool, target, on_poll=bar.update)
     except KeyboardInterrupt:
         console.print(f"[yellow]interrupted[/]: workers stopped, finished trials are saved; continue with "
-                      f"`dse resume {name} --storage {escape(storage)}` or `dse worker {name} --storage {escape(storage)}`")
+                      f"`dse resume {name} --storage {escape(storage)}` or `dse worker {name} --storage {escape(storage)}`", soft_wrap=True)
         raise typer.Exit(code=130) from None
     except DseError as exc:
         fail(exc)
