@@ -105,7 +105,7 @@ def _corners(space: Any) -> list[dict[str, Any]]:
             p = space.parameters[name]
             if not space.active(name, values):
                 continue
-            values[name] = p.decode(p.encoded_choices()[end]) if p.kind == "categorical" else (p.low, p.high)[end]
+            values[name] = (p.choices or [None])[end] if p.kind == "categorical" else (p.low, p.high)[end]
         out.append(values)
     return out
 
