@@ -40,6 +40,25 @@ def fail(exc: BaseException) -> None:
     raise typer.Exit(code=2)
 
 
+def fruitless(study, name: str) -> DseError:
+    """The stop after many trials without a completed one, naming their most common reason."""
+    from collections import Counter
+
+    from dse.study import attrs
+    from dse.study.runner import MAX_FRUITLESS
+
+    finished = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()][-MAX_FRUITLESS:]
+    reasons = Counter(str(t.user_attrs.get(attrs.FAIL_REASON) or t.user_attrs.get(attrs.INFEASIBLE_REASON) or "")
+                      for t in finished)
+    reasons.pop("", None)
+    common = ""
+    if reasons:
+        reason, count = reasons.most_common(1)[0]
+        common = f" (most often, {count} of {len(finished)}: {reason[:300]})"
+    return DseError(f"stopped: the last trials were all infeasible or failed{common}; fix that, or loosen the "
+                    f"constraints of {name}")
+
+
 @app.command()
 def arch(
     name_or_yaml: Annotated[str, typer.Argument(help="A preset name (squeezenet1_0, squeezenet1_1, squeezenet_cifar) or a YAML file of ArchSpec fields, optionally with `preset: NAME`.")],
@@ -102,7 +121,7 @@ def _run_session(session, trials: int | None, timeout: float | None, verbose: bo
         raise typer.Exit(code=130) from None
     print_pareto(session.study)
     if outcome.stopped_by == "fruitless":
-        fail(DseError(f"stopped: the last trials were all infeasible or failed; loosen the constraints of {name}"))
+        fail(fruitless(session.study, name))
     if outcome.stopped_by == "timeout":
         console.print(f"time limit reached; continue with `dse resume {name} --storage {escape(str(session.config.storage))}`")
 
@@ -202,7 +221,7 @@ def worker(
         fail(exc)
         return
     if outcome.stopped_by == "fruitless":
-        fail(DseError(f"stopped: the last trials were all infeasible or failed; loosen the constraints of {name}"))
+        fail(fruitless(session.study, name))
     if not quiet:
         from dse.study.runner import completed_count
 

@@ -281,3 +281,18 @@ def test_fail_prints_the_hint_intact(capsys: pytest.CaptureFixture[str]) -> None
         fail(DseError("storage x: database driver missing; install it with: pip install 'dse[postgres]'\n(2nd line)"))
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install 'dse[postgres]' (2nd line)" in err
+
+
+def test_a_fruitless_stop_names_the_most_common_reason() -> None:
+    """Finding 3: the stop no longer only says "loosen the constraints" when trials fail for another reason."""
+    from dse.cli import fruitless
+    from dse.study import attrs
+
+    made = optuna.create_study(directions=["maximize", "minimize"])
+    for i in range(5):
+        reason = "num_classes: must be >= 2, got 1" if i else "diverged: non-finite loss at step 4"
+        made.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.FAIL,
+                                                 user_attrs={attrs.FAIL_REASON: reason}))
+    message = str(fruitless(made, "tiny"))
+    assert "most often, 4 of 5: num_classes: must be >= 2, got 1" in message
+    assert message.endswith("fix that, or loosen the constraints of tiny")
