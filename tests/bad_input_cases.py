@@ -60,7 +60,7 @@ def space(base: dict[str, Any] | None = None, **parameters: Any) -> dict[str, An
 PNG_ONE_CLASS = "imagefolder-one-class"  # marker: the test writes {tmp}/[data]/imgs/cat/*.png
 PNG_TWO_CLASSES = "imagefolder-two-classes"  # marker: {tmp}/imgs/{cat,dog}/*.png
 GARBAGE = b"this is not a database\n" * 64
-CORE, CONFIG, DATA, DASHBOARD = "core", "config", "data", "dashboard"
+CORE, CONFIG, DASHBOARD = "core", "config", "dashboard"
 
 
 @dataclass(frozen=True)
@@ -90,20 +90,20 @@ CASES: list[Case] = [
     Case("bracketed-path-printed-intact", "15.2", ("launch", "{tmp}/[data]/imgs/study.yaml"),
          r"/\[data\]/imgs/study\.yaml: no such study file", r"shipped studies: .*quickstart"),
     Case("bracketed-dataset-path-printed-intact", "15.2", ("launch", S),
-         r"image folder \S*/\[data\]/nope does not exist", r"imagefolder:DIR with DIR/<class>/<image>",
+         r"image folder \S*/\[data\]/nope does not exist", r"imagefolder:DIR (with|needs) DIR/<class>/<image>",
          {S: study(dataset="imagefolder:{tmp}/[data]/nope")}),
     # ---------------------------------------------------------------- 3: every trial would fail
     Case("train-target-typo", "15.3", ("launch", S), r"train\.lrr", r"train\.lr\b",
          {S: study(space=space(lr={"kind": "float", "low": 0.01, "high": 0.1, "target": "train.lrr"}))}),
     Case("imagefolder-one-class", "15.3", ("launch", S), r"\b1 class\b|one class",
-         r"at least 2 classes|two or more classes", {S: study(dataset="imagefolder:{tmp}/[data]/imgs"),
+         r"at least 2 class", {S: study(dataset="imagefolder:{tmp}/[data]/imgs"),
                                                     PNG_ONE_CLASS: True}),
     Case("pruning-rung-zero", "15.3", ("launch", S), r"rungs", r">= ?1|at least 1",
          {S: study(pruner={"mode": "pareto", "rungs": [0]})}, fixed_on=CONFIG),
     Case("pruning-rung-beyond-budget", "15.3", ("launch", S), r"rungs", r"epoch|below",
          {S: study(pruner={"mode": "pareto", "rungs": [3]})}, fixed_on=CONFIG),
     Case("data-dir-missing", "15.3", ("launch", S, "--data-dir", "{tmp}/nope"), r"nope", r"exist",
-         {S: study()}, fixed_on=DATA),
+         {S: study()}),
     Case("constraints-no-candidate-meets", "15.3", ("launch", S), r"constraints\.max_params: 10 is below",
          r"at least [\d,]+", {S: study(constraints={"max_params": 10})}),
     Case("images-too-small-for-the-architecture", "15.3", ("launch", S), r"4 px input",
