@@ -181,8 +181,6 @@ def _check_constraints(config: StudyConfig, space: Any, drawn: _Drawn) -> None:
 
 def _check_training(config: StudyConfig, objective: Any, drawn: _Drawn, data: Any, budget: Any) -> None:
     """The merged training setup and the train/validation split every trial would use."""
-    import torch
-
     from dse.train import TrainConfig
     from dse.train.splits import prepare_trial_data
 
@@ -192,6 +190,6 @@ def _check_training(config: StudyConfig, objective: Any, drawn: _Drawn, data: An
     except (TypeError, ValueError) as exc:
         raise PreflightError(f"{config.name}: train: {exc}") from None
     try:
-        prepare_trial_data(data, train_cfg, budget, torch.device("cpu"))
+        prepare_trial_data(data, train_cfg, budget, data.device)  # where the data is: nothing is copied
     except ValueError as exc:
         raise PreflightError(f"{config.name}: dataset {data.info.name}: {exc}") from None
