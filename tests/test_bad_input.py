@@ -1,7 +1,7 @@
 """Every bad input is refused up front, in one line, with nothing written (issue 15).
 
-Each row of ``tests/bad_input_cases.py`` runs the real CLI (in-process with Typer's CliRunner, or
-``.venv/bin/dse`` for commands that could serve forever) in a fresh folder and checks: the exit
+Each row of ``tests/bad_input_cases.py`` runs the real CLI (in-process with Typer's CliRunner, or in
+a subprocess for commands that could serve forever) in a fresh folder and checks: the exit
 code, exactly one line on the error stream naming what is wrong and what would be right, no
 traceback, no file created or changed in the folder, and a finished study's trials unchanged.
 """
@@ -177,9 +177,9 @@ def _port(in_use: bool) -> Iterator[int]:
 
 def _run(case: Case, argv: list[str], tmp: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str, Any]:
     if case.subprocess:
-        dse = Path(sys.executable).parent / "dse"
+        dse = [sys.executable, "-c", "from dse.cli import main; main()"]  # what the `dse` script runs
         try:
-            proc = subprocess.run([str(dse), *argv], cwd=tmp, capture_output=True, text=True, timeout=180)
+            proc = subprocess.run([*dse, *argv], cwd=tmp, capture_output=True, text=True, timeout=180)
         except subprocess.TimeoutExpired:
             pytest.fail(f"`dse {' '.join(argv)}` still ran after 180 s instead of refusing")
         return proc.returncode, proc.stdout, proc.stderr, None
