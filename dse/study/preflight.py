@@ -60,13 +60,28 @@ def _check_budget(config: StudyConfig) -> Any:
     try:
         return Budget(**config.budget.model_dump())
     except (TypeError, ValueError) as exc:
-        raise PreflightError(f"{config.name}: budget: {exc}") from None
+        raise PreflightError(f"{config.name}: budget: {_why(exc)}") from None
 
 
 def _train_fields() -> tuple[str, ...]:
     from dse.train import TrainConfig
 
-    return tuple(TrainConfig.__dataclass_fields__)
+    fields = getattr(TrainConfig, "model_fields", None) or getattr(TrainConfig, "__dataclass_fields__", {})
+    return tuple(fields)
+
+
+def _why(exc: Exception) -> str:
+    """One line for a refused value: a pydantic error's first entry, else the message."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            message = str(first.get("msg", "")).removeprefix("Value error, ")
+            return f"{where}: {message}" if where else message
+        except (TypeError, IndexError, AttributeError):
+            pass
+    return " ".join(str(exc).split())
 
 
 def _check_train_values(config: StudyConfig, space: Any) -> None:
@@ -93,7 +108,7 @@ def _check_train_values(config: StudyConfig, space: Any) -> None:
             try:
                 TrainConfig(**{**base, key: value})
             except (TypeError, ValueError) as exc:
-                raise PreflightError(f"{where}.{part}: {value!r} fails every trial that samples it: {exc}") from None
+                raise PreflightError(f"{where}.{part}: {value!r} fails every trial that samples it: {_why(exc)}") from None
 
 
 def _corners(space: Any) -> list[dict[str, Any]]:
@@ -188,8 +203,8 @@ def _check_training(config: StudyConfig, objective: Any, drawn: _Drawn, data: An
     try:
         train_cfg = TrainConfig(**train)
     except (TypeError, ValueError) as exc:
-        raise PreflightError(f"{config.name}: train: {exc}") from None
+        raise PreflightError(f"{config.name}: train: {_why(exc)}") from None
     try:
         prepare_trial_data(data, train_cfg, budget, data.device)  # where the data is: nothing is copied
     except ValueError as exc:
-        raise PreflightError(f"{config.name}: dataset {data.info.name}: {exc}") from None
+        raise PreflightError(f"{config.name}: dataset {data.info.name}: {_why(exc)}") from None
