@@ -70,6 +70,12 @@ def _train_fields() -> tuple[str, ...]:
     return tuple(fields)
 
 
+def _train_overrides(config: StudyConfig) -> dict[str, Any]:
+    """The training values the study sets (a plain mapping, or a TrainConfig's set fields)."""
+    overrides = getattr(config, "train_overrides", None)
+    return dict(overrides()) if callable(overrides) else dict(config.train)
+
+
 def _why(exc: Exception) -> str:
     """One line for a refused value: a pydantic error's first entry, else the message."""
     errors = getattr(exc, "errors", None)
@@ -99,7 +105,7 @@ def _check_train_values(config: StudyConfig, space: Any) -> None:
                 f"{where}.target: {target!r} is not a training field; allowed: "
                 + ", ".join(f"train.{f}" for f in _train_fields())
             )
-        base = {**space.train, **{k: v for k, v in config.train.items() if k != key}}
+        base = {**space.train, **{k: v for k, v in _train_overrides(config).items() if k != key}}
         if param.kind == "categorical":
             values = [(f"choices.{i}", v) for i, v in enumerate(param.choices or [])]
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ import dse.data
 from dse.arch import cost
 from dse.space import space_from_data
 from dse.study.config import config_from_data, load_config
-from dse.study.preflight import PreflightError, _check_constraints, _Drawn, preflight
+from dse.errors import DseError
+from dse.study.preflight import PreflightError, _check_constraints, _check_train_values, _Drawn, preflight
 from dse.study.session import load_space_for
 from tests.bad_input_cases import SPACE, study
 
@@ -71,18 +73,41 @@ def test_constraints_met_one_by_one_but_never_together() -> None:
     _check_constraints(_config(constraints={"max_params": cw.params, "max_macs": cw.macs}), space, drawn)
 
 
-@pytest.mark.parametrize(("param", "match"), [
-    ({"kind": "float", "low": -0.1, "high": 0.1}, r"parameters\.lr\.low: -0\.1 fails every trial that samples it"),
-    ({"kind": "categorical", "choices": ["sgd", "lion"], "field": "optimizer"}, r"parameters\.lr\.choices\.1: 'lion'"),
-    ({"kind": "float", "low": 0.01, "high": 0.1, "field": "lrr"}, r"'train\.lrr' is not a training field; allowed: .*train\.lr,"),
+@pytest.mark.parametrize(("param", "field"), [
+    ({"kind": "float", "low": -0.1, "high": 0.1}, r"parameters\.lr\.low"),
+    ({"kind": "categorical", "choices": ["sgd", "lion"], "train": "optimizer"}, r"parameters\.lr\.choices\.1"),
+    ({"kind": "float", "low": 0.01, "high": 0.1, "train": "lrr"}, r"parameters\.lr\.target: 'train\.lrr'"),
 ])
-def test_train_values_every_trial_would_refuse(param: dict[str, Any], match: str, mini: Any) -> None:
-    field = param.pop("field", "lr")
+def test_train_values_every_trial_would_refuse(param: dict[str, Any], field: str, mini: Any) -> None:
+    """Refused by loading the space or, failing that, by the pre-flight: never trial by trial."""
+    target = param.pop("train", "lr")
     data = copy.deepcopy(SPACE)
-    data["parameters"]["lr"] = {**param, "target": f"train.{field}"}
-    config = _config(space=data)
-    with pytest.raises(PreflightError, match=match):
+    data["parameters"]["lr"] = {**param, "target": f"train.{target}"}
+    with pytest.raises(DseError, match=field):
+        config = _config(space=data)
         preflight(config, load_space_for(config), mini)
+
+
+def _fake_space(param: dict[str, Any], target: str) -> Any:
+    """A space whose train parameter skipped the space's own checks (the pre-flight is the backstop)."""
+    lr = SimpleNamespace(kind=param["kind"], choices=param.get("choices"), low=param.get("low"),
+                         high=param.get("high"))
+    return SimpleNamespace(name="fake", order=("lr",), parameters={"lr": lr}, train={"batch_size": 64},
+                           target=lambda name: target)
+
+
+@pytest.mark.parametrize(("param", "target", "match"), [
+    ({"kind": "float", "low": -0.1, "high": 0.1}, "train.lr",
+     r"space fake: parameters\.lr\.low: -0\.1 fails every trial that samples it: .*lr"),
+    ({"kind": "categorical", "choices": ["sgd", "lion"]}, "train.optimizer",
+     r"parameters\.lr\.choices\.1: 'lion' fails every trial that samples it"),
+    ({"kind": "float", "low": 0.01, "high": 0.1}, "train.lrr",
+     r"parameters\.lr\.target: 'train\.lrr' is not a training field; allowed: .*train\.lr,"),
+])
+def test_preflight_checks_every_train_value(param: dict[str, Any], target: str, match: str) -> None:
+    with pytest.raises(PreflightError, match=match) as refused:
+        _check_train_values(_config(), _fake_space(param, target))
+    assert "\n" not in str(refused.value)
 
 
 def test_one_class_and_too_small_images_name_the_dataset() -> None:
