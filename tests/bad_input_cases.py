@@ -98,10 +98,9 @@ CASES: list[Case] = [
     Case("imagefolder-one-class", "15.3", ("launch", S), r"\b1 class\b|one class",
          r"at least 2 class", {S: study(dataset="imagefolder:{tmp}/[data]/imgs"),
                                                     PNG_ONE_CLASS: True}),
-    Case("pruning-rung-zero", "15.3", ("launch", S), r"rungs", r">= ?1|at least 1",
+    Case("pruning-rung-zero", "15.3", ("launch", S), r"rungs", r">= ?1|at least 1|greater than or equal to 1",
          {S: study(pruner={"mode": "pareto", "rungs": [0]})}, fixed_on=CONFIG),
-    Case("pruning-rung-beyond-budget", "15.3", ("launch", S), r"rungs", r"epoch|below",
-         {S: study(pruner={"mode": "pareto", "rungs": [3]})}, fixed_on=CONFIG),
+    # rungs not below budget.epochs are not refused: the config branch drops them with a one-line warning
     Case("data-dir-missing", "15.3", ("launch", S, "--data-dir", "{tmp}/nope"), r"nope", r"exist",
          {S: study()}),
     Case("constraints-no-candidate-meets", "15.3", ("launch", S), r"constraints\.max_params: 10 is below",
