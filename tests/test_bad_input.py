@@ -251,7 +251,6 @@ def test_every_finding_has_a_row() -> None:
     assert len({case.id for case in CASES}) == len(CASES)
 
 
-@pytest.mark.xfail(reason="fixed on branch config", strict=False)
 def test_yaml_12_numbers_are_numbers(tmp_path: Path) -> None:
     """Finding 8: ``lr: 1e6`` is a number (YAML 1.2), not the string PyYAML 1.1 reads."""
     from dse.study.config import load_config
