@@ -24,9 +24,12 @@ from dashboards.data import (
     cost_metrics,
     hypervolume_history,
     pareto_data,
+    status_counts,
     three_objective_data,
 )
-from dashboards.design import ShapeSeries, shape_data
+from dashboards.design import ShapeSeries, searched_parameters, shape_data
+from dashboards.importance import Importance, importance_data
+from dashboards.table import parameter_kinds, table_columns
 from dse.study import records as rec
 from dse.study.records import StudyInfo, TrialRecord
 
@@ -40,7 +43,9 @@ class StudyPage:
     shapes: list[ShapeSeries]
     three: ThreeObjectiveData | None
     fingerprint: tuple[Any, ...]
+    parameters: list[str] = field(default_factory=list)  # searched parameters (table columns, importance)
     _pareto: dict[str, ParetoData] = field(default_factory=dict, repr=False)
+    _importance: Importance | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -56,10 +61,24 @@ class StudyPage:
             return self._pareto[cost]
 
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for r in self.records:
-            out[r.state] = out.get(r.state, 0) + 1
-        return out
+        """Trials by dse outcome (completed, infeasible, pruned, failed, running)."""
+        return status_counts(self.records)
+
+    @property
+    def parameter_kinds(self) -> dict[str, bool]:
+        return parameter_kinds(self.records, self.parameters)
+
+    @property
+    def table_columns(self) -> list[dict[str, Any]]:
+        return table_columns(self.costs, self.parameters, self.parameter_kinds)
+
+    def importance(self) -> Importance:
+        """Parameter importance for accuracy and the default cost, computed once per page."""
+        with self._lock:
+            if self._importance is None:
+                self._importance = importance_data(self.records, self.info, self.costs[0] if self.costs else None,
+                                                   self.parameters)
+            return self._importance
 
 
 def compute_study_page(storage_url: str, study_name: str, fingerprint: tuple[Any, ...] | None = None) -> StudyPage:
@@ -75,6 +94,7 @@ def compute_study_page(storage_url: str, study_name: str, fingerprint: tuple[Any
             info=info, records=records, costs=cost_metrics(info, records),
             hypervolume=hypervolume_history(records, info), shapes=shape_data(records, info),
             three=three_objective_data(records, info), fingerprint=fingerprint,
+            parameters=searched_parameters(info, records),
         )
         page.pareto()
     finally:
@@ -93,6 +113,20 @@ class StudyPageCache:
         self._pages: OrderedDict[str, tuple[float, StudyPage]] = OrderedDict()
         self._lock = threading.Lock()
         self._study_locks: dict[str, threading.Lock] = {}
+        self._counts: dict[str, tuple[tuple[Any, ...], dict[str, int]]] = {}
+
+    def status_counts(self, study_name: str) -> dict[str, int]:
+        """Trials of a study by dse outcome, for the studies page: from the cached page when there is
+        one, otherwise from a records-only read, kept until the study's fingerprint changes."""
+        cached = self._pages.get(study_name)
+        fingerprint = rec.study_fingerprint(self.storage_url, study_name)
+        if cached is not None and cached[1].fingerprint == fingerprint:
+            return cached[1].counts()
+        known = self._counts.get(study_name)
+        if known is None or known[0] != fingerprint:
+            known = (fingerprint, status_counts(rec.load_trials(self.storage_url, study_name, with_arch=False)))
+            self._counts[study_name] = known
+        return known[1]
 
     def get(self, study_name: str) -> StudyPage:
         with self._lock:
