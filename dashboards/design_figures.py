@@ -27,7 +27,7 @@ LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 60, "t": 50, "b":
 ACCENT, SIZE_COLOUR = "#2563eb", "#dc2626"
 PART_COLOURS = {"conv": "#636efa", "squeeze": "#ef553b", "expand1x1": "#00cc96", "expand3x3": "#ab63fa",
                 "bypass": "#ffa15a", "pool": "#19d3f3"}
-MAX_SHAPE_POINTS = 1500
+MAX_SHAPE_POINTS = 800
 WEBGL_POINTS = 1000
 
 
@@ -88,13 +88,12 @@ def shape_figure(series: ShapeSeries) -> go.Figure:
                          name="accuracy spread", marker_color=ACCENT, fillcolor="rgba(37,99,235,0.08)",
                          line={"width": 1}, hoverinfo="skip", uid="box"), secondary_y=False)
     scatter = go.Scattergl if len(idx) > WEBGL_POINTS else go.Scatter
-    values = [series.x[i] for i in idx]
     fig.add_trace(scatter(
         x=np.round(x, 4).tolist(), y=[round(series.acc[i], 5) for i in idx], mode="markers", uid="trials",
         name=f"trials ({len(series.acc)}{', sample shown' if len(idx) < len(series.acc) else ''})",
-        customdata=[[series.numbers[i], esc(v) if isinstance(v, str) else f"{v:g}"] for i, v in zip(idx, values)],
+        customdata=[series.numbers[i] for i in idx],
         marker={"size": style["size"], "opacity": style["opacity"], "color": ACCENT, "line": {"width": 0}},
-        hovertemplate="trial %{customdata[0]}<br>" + esc(series.parameter) + " %{customdata[1]}<br>accuracy %{y:.4f}<extra></extra>",
+        hovertemplate="trial %{customdata}<br>accuracy %{y:.4f}<extra></extra>",
     ), secondary_y=False)
     fig.add_trace(go.Scatter(x=pos, y=[v.best_acc for v in g], mode="lines+markers", name="best accuracy", uid="best",
                              line={"color": "#1e3a8a", "width": 2}, customdata=[v.n for v in g],

@@ -10,6 +10,7 @@ the trial number in ``customdata[0]`` so a click can open that trial. Above
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -46,13 +47,15 @@ def _fmt(metric: str) -> str:
 
 
 def _hover_text(points: PointSet) -> list[str]:
-    """Each point's escaped label and its other cost metrics (one line)."""
-    names = {m: title(m) for m in points.extra}
-    out = []
-    for i, label in enumerate(points.labels):
-        costs = " | ".join(f"{names[m]} {v[i]:,.0f}" for m, v in points.extra.items() if v[i] is not None)
-        out.append(f"{esc(label)}<br>{costs}" if costs else esc(label))
-    return out
+    """Each point's escaped architecture label (the other costs are in the table and the drawer)."""
+    return [esc(label) for label in points.labels]
+
+
+def _steps(x: Sequence[Any], y: Sequence[float]) -> tuple[list[Any], list[float]]:
+    """A staircase reduced to the points where it changes, plus its last point (same drawing, far
+    fewer points: a hypervolume history of 10,000 trials changes a few hundred times)."""
+    keep = [i for i in range(len(y)) if i == 0 or i == len(y) - 1 or y[i] != y[i - 1]]
+    return [x[i] for i in keep], [round(float(y[i]), 5) for i in keep]
 
 
 def pareto_figure(data: ParetoData, *, log_x: bool = True, study: str = "") -> go.Figure:
@@ -98,9 +101,11 @@ def hypervolume_figure(data: HypervolumeHistory) -> go.Figure:
     ref = ", ".join(f"{esc(title(n))} {v:.4g}" for n, v in zip(data.objectives, data.reference))
     fig = make_subplots(rows=1, cols=2, subplot_titles=("by trial number", "by completion time"), shared_yaxes=False)
     hover = "<br>normalised hypervolume %{y:.4f}<extra></extra>"
-    fig.add_trace(go.Scatter(x=data.numbers, y=data.normalized(data.by_number), mode="lines", line={"shape": "hv"},
+    by_number = _steps(data.numbers, data.normalized(data.by_number))
+    by_time = _steps(data.times, data.normalized(data.by_time))
+    fig.add_trace(go.Scatter(x=by_number[0], y=by_number[1], mode="lines", line={"shape": "hv"},
                              name="by trial number", hovertemplate="trial %{x}" + hover), row=1, col=1)
-    fig.add_trace(go.Scatter(x=data.times, y=data.normalized(data.by_time), mode="lines", line={"shape": "hv"},
+    fig.add_trace(go.Scatter(x=by_time[0], y=by_time[1], mode="lines", line={"shape": "hv"},
                              name="by time", hovertemplate="%{x}" + hover), row=1, col=2)
     fig.update_yaxes(title_text="normalised hypervolume", range=[0, 1.02])
     fig.update_xaxes(title_text="trial number", row=1, col=1)

@@ -57,19 +57,21 @@ def register_study_callbacks(app: dash.Dash, cache: StudyPageCache, storage_url:
         return fig, summary, stamp
 
     @app.callback(
-        Output("hv-graph", "figure"), Output("importance-graph", "children"), Output("three-graph", "children"),
-        Output("shape-graphs", "children"),
+        Output("hv-graph", "figure"), Output("three-graph", "children"), Output("shape-graphs", "children"),
         Input("page-version", "data"), State("study-name", "data"),
     )
     def update_sections(_version: str | None, name: str) -> tuple[Any, ...]:
         page = _page(cache, name)
         hv = figs.hypervolume_figure(page.hypervolume)
         hv.update_layout(uirevision=name)
-        importance = page.importance()
-        imp = [graph(importance_figure(importance), "importance", 360)] if importance.parameters else []
         shapes = [graph(figs.shape_figure(s), f"shape-{i}", 380) for i, s in enumerate(page.shapes)]
         three = [graph(figs.three_objective_figure(page.three), "three-objective", 600)] if page.three else []
-        return hv, imp, three, shapes
+        return hv, three, shapes
+
+    @app.callback(Output("importance-graph", "children"), Input("page-version", "data"), State("study-name", "data"))
+    def update_importance(_version: str | None, name: str) -> Any:
+        importance = _page(cache, name).importance()  # the slowest section: its own request, drawn last
+        return [graph(importance_figure(importance), "importance", 360)] if importance.parameters else []
 
     @app.callback(
         Output("trial-table", "data"), Output("trial-table", "columns"), Output("table-note", "children"),

@@ -54,11 +54,13 @@ class Client:
                          [("study-name", "data", name), ("page-version", "data", version)], changed)
 
     def sections(self, name: str) -> dict[str, Any]:
-        outputs = [("hv-graph", "figure"), ("importance-graph", "children"), ("three-graph", "children"),
-                   ("shape-graphs", "children")]
+        outputs = [("hv-graph", "figure"), ("three-graph", "children"), ("shape-graphs", "children")]
         status, out = self.call(outputs, [("page-version", "data", "v")], [("study-name", "data", name)])
         assert status == 200
-        return out["response"]
+        status, importance = self.call([("importance-graph", "children")], [("page-version", "data", "v")],
+                                       [("study-name", "data", name)])
+        assert status == 200
+        return {**out["response"], **importance["response"]}
 
     def table(self, name: str, scope: str = "front", selected: dict[str, Any] | None = None) -> dict[str, Any]:
         outputs = [("trial-table", "data"), ("trial-table", "columns"), ("table-note", "children")]

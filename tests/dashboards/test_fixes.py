@@ -36,8 +36,9 @@ def test_declared_choices_order_the_categories() -> None:
     (bypass,) = design.shape_data(HAND, info)
     assert bypass.categories == ["complex", "simple", "none"]
     dots = next(t for t in shape_figure(bypass).data if t.uid == "trials")
-    for x, (number, category) in zip(dots.x, dots.customdata):
-        assert round(x) == bypass.categories.index(category)  # each dot sits over its own category
+    category = {r.number: r.params.get("bypass") for r in HAND}
+    for x, number in zip(dots.x, dots.customdata):
+        assert round(x) == bypass.categories.index(category[number])  # each dot sits over its own category
 
 
 # ---- finding 2: infeasible trials are not counted as completed; the target reads as completed trials
