@@ -13,21 +13,24 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import threading
 import urllib.parse
 from typing import Any
 
 import dash
+import plotly.graph_objects as go
 from dash import Input, Output
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.serving import make_server as _wsgi_server
 
 from dashboards import figures as figs
 from dashboards import layout
-from dashboards.data import compare_data, title
+from dashboards.data import compare_data, pareto_data, title
 from dashboards.page import StudyPageCache
 from dashboards.study_callbacks import register_study_callbacks
 from dse.errors import DseError
 from dse.study import records as rec
+from dse.study.records import StudyInfo
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
@@ -70,6 +73,7 @@ def create_app(storage_url: str) -> dash.Dash:
         return layout.compare_href(chosen or [])
 
     register_study_callbacks(app, cache, storage_url)
+    threading.Thread(target=_warm_up, name="dashboard-warm-up", daemon=True).start()
 
     @app.callback(Output("compare-graph", "figure"), Input("compare-studies", "value"), Input("compare-cost", "value"))
     def compare(chosen: list[str] | None, cost: str) -> Any:
@@ -83,6 +87,17 @@ def create_app(storage_url: str) -> dash.Dash:
         return figs.compare_figure(compare_data(studies, cost or "params"))
 
     return app
+
+
+def _warm_up() -> None:
+    """Build each kind of figure once, so the first page view does not pay for Plotly's lazy
+    imports and validators (about 1 s on a 2-core machine)."""
+    fig = figs.pareto_figure(pareto_data([], StudyInfo("warm-up", (), {}, {}, {}, None, None, False), "params"))
+    fig.add_trace(go.Scattergl(x=[1], y=[1]))
+    fig.add_trace(go.Box(x=[0], q1=[0], median=[0], q3=[0]))
+    fig.add_trace(go.Bar(x=[0], y=[0]))
+    fig.add_trace(go.Scatter3d(x=[0], y=[0], z=[0]))
+    fig.to_json()
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -29,6 +29,7 @@ from dashboards.design_figures import LAYOUT
 from dashboards.ticks import log_ticks, si
 
 WEBGL_THRESHOLD = 1000
+LABELLED_DOMINATED = 500
 STYLE = {  # kind -> (colour, marker symbol, size, opacity, legend name)
     "front": ("#1f77b4", "circle", 9, 1.0, "Pareto front"),
     "dominated": ("#9aa5b1", "circle", 6, 0.6, "dominated"),
@@ -49,6 +50,13 @@ def _fmt(metric: str) -> str:
 def _hover_text(points: PointSet) -> list[str]:
     """Each point's escaped architecture label (the other costs are in the table and the drawer)."""
     return [esc(label) for label in points.labels]
+
+
+def _labels(points: PointSet, kind: str, hover: str) -> dict[str, Any]:
+    """Hover labels; the dominated cloud of a big study goes without them (most of its bytes)."""
+    if kind == "dominated" and len(points.numbers) > LABELLED_DOMINATED:
+        return {"hovertemplate": hover.replace("%{text}<br>", "")}
+    return {"text": _hover_text(points), "hovertemplate": hover}
 
 
 def _steps(x: Sequence[Any], y: Sequence[float]) -> tuple[list[Any], list[float]]:
@@ -80,8 +88,8 @@ def pareto_figure(data: ParetoData, *, log_x: bool = True, study: str = "") -> g
             x=points.x, y=[0.0] * len(points.y) if strip else [round(v, 5) for v in points.y], mode="markers",
             name=f"{name} ({count})", uid=kind, **strip,
             marker={"color": colour, "symbol": symbol, "size": size, "opacity": opacity},
-            text=_hover_text(points), customdata=[[n, s] for n, s in zip(points.numbers, points.statuses)],
-            hovertemplate=strip_hover if strip else hover, _validate=False,
+            customdata=[[n, s] for n, s in zip(points.numbers, points.statuses)], **_labels(points, kind, strip_hover if strip else hover),
+            _validate=False,
         ))
     head = f"{esc(study)}: " if study else ""
     fig.update_layout(title=f"{head}{esc(data.y_title)} vs {esc(data.x_title)} "
@@ -110,7 +118,9 @@ def hypervolume_figure(data: HypervolumeHistory) -> go.Figure:
     fig.update_yaxes(title_text="normalised hypervolume", range=[0, 1.02])
     fig.update_xaxes(title_text="trial number", row=1, col=1)
     fig.update_xaxes(title_text="completion time (UTC)", row=1, col=2)
-    fig.update_layout(title=f"normalised hypervolume (reference point: {ref})", showlegend=False, **LAYOUT)
+    fig.update_layout(title={"text": "normalised hypervolume", "subtitle": {"text": f"reference point: {ref}"}},
+                      showlegend=False, **LAYOUT)
+    fig.update_layout(margin={"t": 90})
     return fig
 
 

@@ -132,3 +132,16 @@ def test_cost_axes_follow_objectives_and_measured_metrics() -> None:
     info = replace(INFO, objectives=(*INFO.objectives, Objective("latency_ms", "minimize")))
     assert data.cost_metrics(info, rows)[:2] == ["params", "latency_ms"]
     assert "latency_ms" not in data.cost_metrics(INFO, HAND)
+
+
+# ---- speed: a huge dominated cloud is thinned evenly, the front never
+def test_dominated_points_are_thinned_above_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [record(i, 0.5 + 0.3 * (i % 7) / 7, 100 + 10 * i) for i in range(60)]
+    full = data.pareto_data(rows, INFO, "params")
+    monkeypatch.setattr(data, "MAX_DOMINATED", 10)
+    thin = data.pareto_data(rows, INFO, "params")
+    assert thin.front_numbers() == full.front_numbers()
+    kept = thin.sets["dominated"].numbers
+    assert 5 <= len(kept) <= 10 and thin.n_hidden == len(full.sets["dominated"].numbers) - len(kept)
+    assert set(kept) <= set(full.sets["dominated"].numbers)
+    assert "of" in next(t for t in figures.pareto_figure(thin).data if t.uid == "dominated").name
