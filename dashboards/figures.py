@@ -53,8 +53,9 @@ def _hover_text(points: PointSet) -> list[str]:
 
 
 def _labels(points: PointSet, kind: str, hover: str) -> dict[str, Any]:
-    """Hover labels; the dominated cloud of a big study goes without them (most of its bytes)."""
-    if kind == "dominated" and len(points.numbers) > LABELLED_DOMINATED:
+    """Hover labels; big clouds of dominated, pruned or infeasible trials go without them (most of
+    the bytes of a big study's plot); the front always has them."""
+    if kind != "front" and len(points.numbers) > LABELLED_DOMINATED:
         return {"hovertemplate": hover.replace("%{text}<br>", "")}
     return {"text": _hover_text(points), "hovertemplate": hover}
 
@@ -98,8 +99,10 @@ def pareto_figure(data: ParetoData, *, log_x: bool = True, study: str = "") -> g
                       yaxis2={"domain": [0.0, 0.08], "showticklabels": False, "title": {"text": "infeasible", "font": {"size": 10}},
                               "showgrid": False, "zeroline": False},
                       clickmode="event", dragmode="select", legend={"orientation": "h", "y": -0.2}, **LAYOUT)
-    if log_x and all(v > 0 for s in data.sets.values() for v in s.x):
-        fig.update_xaxes(type="log")
+    xs = [v for s in data.sets.values() for v in s.x]
+    if log_x and xs and min(xs) > 0:
+        ticks = log_ticks(min(xs), max(xs))
+        fig.update_xaxes(type="log", tickmode="array", tickvals=ticks, ticktext=[si(t) for t in ticks])
     return fig
 
 
@@ -120,7 +123,7 @@ def hypervolume_figure(data: HypervolumeHistory) -> go.Figure:
     fig.update_xaxes(title_text="completion time (UTC)", row=1, col=2)
     fig.update_layout(title={"text": "normalised hypervolume", "subtitle": {"text": f"reference point: {ref}"}},
                       showlegend=False, **LAYOUT)
-    fig.update_layout(margin={"t": 90})
+    fig.update_layout(margin={"t": 110})
     return fig
 
 
@@ -159,6 +162,8 @@ def compare_figure(data: CompareData, *, log_x: bool = True) -> go.Figure:
     fig.update_layout(title=f"Pareto fronts compared (reference: accuracy {data.reference[0]:g}, "
                             f"{esc(data.x_title)} {data.reference[1]:.4g})",
                       xaxis_title=esc(data.x_title), yaxis_title=esc(data.y_title), **LAYOUT)
-    if log_x and all(v > 0 for f in data.fronts for v in f.x):
-        fig.update_xaxes(type="log")
+    xs = [v for f in data.fronts for v in f.x]
+    if log_x and xs and min(xs) > 0:
+        ticks = log_ticks(min(xs), max(xs))
+        fig.update_xaxes(type="log", tickmode="array", tickvals=ticks, ticktext=[si(t) for t in ticks])
     return fig

@@ -189,3 +189,21 @@ def test_hostile_study_name_renders_as_text(driver: Any, base_url: str) -> None:
         driver.switch_to.alert.text  # noqa: B018 - an executed <script> would have opened an alert
     scripts = driver.execute_script("return [...document.scripts].map(s => s.textContent).join(' ')")
     assert "alert(1)" not in scripts
+
+
+def test_report_opens_offline_and_draws_every_figure(driver: Any, study_db: StudyDB, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    from dashboards.report import write_report
+
+    path = write_report(study_db.url, "small", tmp_path / "report.html")
+    driver.get(path.as_uri())
+    n_figures = driver.execute_script("return document.querySelectorAll('script.figure').length")
+    assert n_figures >= 9
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".fig.js-plotly-plot .main-svg")) >= n_figures, timeout=60,
+             what="every report figure drawn")
+    assert not driver.find_elements(By.ID, "loading")
+    detail = driver.find_element(By.CSS_SELECTOR, "details[id^='trial-']")
+    detail.find_element(By.TAG_NAME, "summary").click()
+    assert "dse export small --trial" in detail.text
+    assert not errors(driver)

@@ -145,3 +145,8 @@ def test_dominated_points_are_thinned_above_the_limit(monkeypatch: pytest.Monkey
     assert 5 <= len(kept) <= 10 and thin.n_hidden == len(full.sets["dominated"].numbers) - len(kept)
     assert set(kept) <= set(full.sets["dominated"].numbers)
     assert "of" in next(t for t in figures.pareto_figure(thin).data if t.uid == "dominated").name
+
+
+def test_pareto_log_axis_has_round_ticks() -> None:
+    fig = figures.pareto_figure(data.pareto_data(HAND, INFO, "params"))
+    assert fig.layout.xaxis.type == "log" and list(fig.layout.xaxis.tickvals) == [10, 20, 50, 100, 200, 500]
