@@ -54,7 +54,9 @@ def register_study_callbacks(app: dash.Dash, cache: StudyPageCache, storage_url:
         fig.update_layout(uirevision=f"{name}:{data.x_metric}")
         dataset = page.info.dataset.get("name")
         summary = layout.summary_line(page.counts(), page.info.target, str(dataset) if dataset else None)
-        return fig, summary, stamp
+        # a new cost axis on an unchanged study: leave the version alone, so the table and the slower
+        # sections (which do not depend on the cost axis) are neither recomputed nor sent again
+        return fig, summary, dash.no_update if stamp == version else stamp
 
     @app.callback(
         Output("hv-graph", "figure"), Output("three-graph", "children"), Output("shape-graphs", "children"),

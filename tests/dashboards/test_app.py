@@ -155,6 +155,8 @@ def test_live_refresh_skips_redraw_when_nothing_changed(client: Client) -> None:
     assert status == 204  # PreventUpdate: the figures (and the user's zoom) stay
     status, _ = client.study("small", tick=2, version="stale", changed="refresh.n_intervals")
     assert status == 200
+    status, out = client.study("small", cost="macs", version=version)  # switching the cost axis: only the plot
+    assert status == 200 and "pareto-graph" in out["response"] and "page-version" not in out["response"]
 
 
 def test_three_objective_view_and_compare(client: Client) -> None:
