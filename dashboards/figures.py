@@ -137,7 +137,7 @@ def three_objective_figure(data: ThreeObjectiveData) -> go.Figure:
             mode="markers", name=f"{name} ({len(idx)})", marker={"size": size, "color": colour},
             text=[esc(data.labels[i]) for i in idx], customdata=[data.numbers[i] for i in idx],
             hovertemplate="%{text}<br>trial %{customdata}<extra></extra>"))
-    scene: dict[str, Any] = {"zaxis": {"title": {"text": esc(data.titles[0])}}, "camera": {"eye": {"x": 1.9, "y": 1.9, "z": 1.1}},
+    scene: dict[str, Any] = {"zaxis": {"title": {"text": esc(data.titles[0])}}, "camera": {"eye": {"x": 1.6, "y": 1.6, "z": 0.9}},
                              "aspectmode": "cube"}
     for axis, k in (("xaxis", 1), ("yaxis", 2)):
         values = [p[k] for p in data.points]
