@@ -94,20 +94,22 @@ def register_study_callbacks(app: dash.Dash, cache: StudyPageCache, storage_url:
 
     @app.callback(
         Output("trial-panel", "children"), Output("trial-drawer", "className"),
+        Output("pareto-graph", "clickData"), Output("trial-table", "active_cell"),
         Input("pareto-graph", "clickData"), Input("trial-table", "active_cell"), Input("drawer-close", "n_clicks"),
         State("study-name", "data"), prevent_initial_call=True,
     )
     def show_trial(click: dict[str, Any] | None, cell: dict[str, Any] | None, _close: int | None, name: str) -> Any:
         trigger = dash.ctx.triggered_id
-        if trigger == "drawer-close":
-            return dash.no_update, DRAWER
+        keep = dash.no_update
+        if trigger == "drawer-close":  # forget the last click, so clicking the same trial again reopens it
+            return keep, DRAWER, None, None
         number = _clicked_number(click) if trigger == "pareto-graph" else (cell or {}).get("row_id")
         if number is None:
             raise PreventUpdate
         try:
             record = rec.load_trial(storage_url, name, int(number))
         except DseError as exc:
-            return layout.message(str(exc)), DRAWER_OPEN
+            return layout.message(str(exc)), DRAWER_OPEN, keep, keep
         graphs: list[Any] = []
         if record.arch is not None:
             try:
@@ -117,7 +119,7 @@ def register_study_callbacks(app: dash.Dash, cache: StudyPageCache, storage_url:
                 graphs.append(html.P(f"cannot compute the cost breakdown: {exc}"))
         if record.val_curve:
             graphs.append(graph(figs.learning_curve_figure(record.val_curve), "trial-curve", 280))
-        return layout.trial_panel(record, graphs, name, storage_url), DRAWER_OPEN
+        return layout.trial_panel(record, graphs, name, storage_url), DRAWER_OPEN, keep, keep
 
     @app.callback(Output("compare-trials", "children"), Input("trial-table", "selected_row_ids"),
                   State("study-name", "data"), prevent_initial_call=True)

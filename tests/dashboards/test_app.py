@@ -75,7 +75,8 @@ class Client:
         click = {"points": [{"customdata": [number, "completed"], "x": 1, "y": 1}]} if number is not None else None
         cell = {"row": 0, "column": 0, "column_id": "trial", "row_id": row} if row is not None else None
         changed = "drawer-close.n_clicks" if close else "trial-table.active_cell" if row is not None else "pareto-graph.clickData"
-        status, out = self.call([("trial-panel", "children"), ("trial-drawer", "className")],
+        status, out = self.call([("trial-panel", "children"), ("trial-drawer", "className"),
+                                 ("pareto-graph", "clickData"), ("trial-table", "active_cell")],
                                 [("pareto-graph", "clickData", click), ("trial-table", "active_cell", cell),
                                  ("drawer-close", "n_clicks", 1 if close else 0)],
                                 [("study-name", "data", name)], changed=changed)

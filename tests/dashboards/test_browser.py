@@ -130,6 +130,9 @@ def test_study_page_renders_the_front_and_opens_a_clicked_trial(driver: Any, bas
     assert (tmp_path / "study.png").stat().st_size > 10_000 and (tmp_path / "trial.png").stat().st_size > 10_000
     driver.find_element(By.ID, "drawer-close").click()
     wait_for(lambda: "open" not in drawer.get_attribute("class"), what="the drawer to close")
+    ActionChains(driver).move_to_element(front_points[target]).click().perform()  # the same point again
+    wait_for(lambda: "open" in drawer.get_attribute("class") and driver.find_element(By.ID, "drawer-close").is_displayed(),
+             what="the drawer to reopen")
     assert not errors(driver)
 
 
