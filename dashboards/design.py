@@ -66,7 +66,8 @@ def searched_parameters(info: StudyInfo, records: Sequence[TrialRecord]) -> list
     return sorted({name for r in records for name in r.params})
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
+    """A finite int or float (not a bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -94,10 +95,11 @@ def declared_choices(info: StudyInfo, parameter: str) -> list[str] | None:
     """The search space's ``choices`` of ``parameter`` as category strings, in declared order."""
     spec = (info.space.get("parameters") or {}).get(parameter) if isinstance(info.space.get("parameters"), Mapping) else None
     choices = spec.get("choices") if isinstance(spec, Mapping) else None
-    return [_category(c) for c in choices] if isinstance(choices, list) else None
+    return [category_text(c) for c in choices] if isinstance(choices, list) else None
 
 
-def _category(value: Any) -> str:
+def category_text(value: Any) -> str:
+    """A parameter value as a category: lists (subset parameters) joined with commas."""
     return ",".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
 
 
@@ -110,8 +112,8 @@ def shape_series(parameter: str, rows: Sequence[TrialRecord], acc_values: Sequen
     keep = [i for i, r in enumerate(rows) if parameter in r.params]
     rows = [rows[i] for i in keep]
     raw = [r.params[parameter] for r in rows]
-    numeric = bool(raw) and all(_is_number(v) for v in raw)
-    x: list[Any] = [float(v) for v in raw] if numeric else [_category(v) for v in raw]
+    numeric = bool(raw) and all(is_number(v) for v in raw)
+    x: list[Any] = [float(v) for v in raw] if numeric else [category_text(v) for v in raw]
     acc = [float(acc_values[i]) for i in keep]
     size = [float(size_values[i]) for i in keep]
     keys: list[Any] = x

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution
 
 from dashboards.data import accuracy_metric, direction, eligible, title
-from dashboards.design import _category, _is_number
+from dashboards.design import category_text, is_number
 from dashboards.design_figures import LAYOUT, esc
 from dse.study.records import StudyInfo, TrialRecord
 
@@ -41,12 +41,12 @@ def _distributions(rows: Sequence[TrialRecord], names: Sequence[str]) -> dict[st
         values = [r.params[name] for r in rows if name in r.params]
         if not values:
             continue
-        if all(_is_number(v) for v in values):
+        if all(is_number(v) for v in values):
             lo, hi = float(min(values)), float(max(values))
             if hi > lo:
                 out[name] = FloatDistribution(lo, hi)
         else:
-            choices = sorted({_category(v) for v in values})
+            choices = sorted({category_text(v) for v in values})
             if len(choices) > 1:
                 out[name] = CategoricalDistribution(choices)
     return out
@@ -61,7 +61,7 @@ def _importance(rows: Sequence[TrialRecord], metric: str, dirn: str, names: Sequ
         value = r.metric(metric)
         if value is None or not math.isfinite(value) or any(n not in r.params for n in dists):
             continue
-        params: dict[str, Any] = {n: float(r.params[n]) if isinstance(d, FloatDistribution) else _category(r.params[n])
+        params: dict[str, Any] = {n: float(r.params[n]) if isinstance(d, FloatDistribution) else category_text(r.params[n])
                                   for n, d in dists.items()}
         trials.append(optuna.trial.create_trial(params=params, distributions=dists, value=value))
     if len(trials) < MIN_TRIALS:

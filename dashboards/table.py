@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from dashboards.data import title
-from dashboards.design import _category, _is_number
+from dashboards.design import category_text, is_number
 from dse.study.records import TrialRecord
 
 ACC_COLUMN = "accuracy"
@@ -48,7 +48,7 @@ def parameter_kinds(records: Sequence[TrialRecord], parameters: Sequence[str]) -
     out = {}
     for p in parameters:
         values = [r.params[p] for r in records if p in r.params]
-        out[p] = bool(values) and all(_is_number(v) for v in values)
+        out[p] = bool(values) and all(is_number(v) for v in values)
     return out
 
 
@@ -69,7 +69,7 @@ def table_rows(records: Sequence[TrialRecord], numbers: Iterable[int] | None, co
             row[c] = r.metric(c)
         for p in parameters:
             value = r.params.get(p)
-            row[param_column(p, taken)] = value if numeric.get(p) or value is None else _category(value)
+            row[param_column(p, taken)] = value if numeric.get(p) or value is None else category_text(value)
         rows.append(row)
     return rows
 
