@@ -134,8 +134,8 @@ def render_report(page: StudyPage, storage_url: str = "", extra_sections: Sequen
         later.append(_figure_html(figs.three_objective_figure(page.three), "three-objectives", 600))
     shapes = [_figure_html(figs.shape_figure(s), f"shape-{i}", 400) for i, s in enumerate(page.shapes)]
     front = pareto_set(page.records, page.info)
-    full = {r.number: r for r in rec.load_trials(storage_url, name)} if storage_url and front else {}
-    details = [trial_detail(full.get(r.number, r), name, storage_url) for r in front]
+    details = [trial_detail(rec.load_trial(storage_url, name, r.number) if storage_url else r, name, storage_url)
+               for r in front]  # each with its ArchSpec (the page's records leave it out)
     summary = ", ".join(f"{html.escape(status)}: {n}" for status, n in counts.items())
     target = f" (target: {page.info.target} completed)" if page.info.target else ""
     dataset = page.info.dataset.get("name")

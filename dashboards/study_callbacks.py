@@ -41,6 +41,7 @@ def _page(cache: StudyPageCache, name: str) -> StudyPage:
 def register_study_callbacks(app: dash.Dash, cache: StudyPageCache, storage_url: str) -> None:
     @app.callback(
         Output("pareto-graph", "figure"), Output("study-summary", "children"), Output("page-version", "data"),
+        Output("pareto-graph", "selectedData"),
         Input("refresh", "n_intervals"), Input("cost-axis", "value"),
         State("study-name", "data"), State("page-version", "data"),
     )
@@ -56,7 +57,9 @@ def register_study_callbacks(app: dash.Dash, cache: StudyPageCache, storage_url:
         summary = layout.summary_line(page.counts(), page.info.target, str(dataset) if dataset else None)
         # a new cost axis on an unchanged study: leave the version alone, so the table and the slower
         # sections (which do not depend on the cost axis) are neither recomputed nor sent again
-        return fig, summary, dash.no_update if stamp == version else stamp
+        # a selection made on another cost axis no longer matches the plot: drop it (the table shows all again)
+        selection = None if dash.ctx.triggered_id == "cost-axis" else dash.no_update
+        return fig, summary, dash.no_update if stamp == version else stamp, selection
 
     @app.callback(
         Output("hv-graph", "figure"), Output("three-graph", "children"), Output("shape-graphs", "children"),

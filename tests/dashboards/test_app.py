@@ -49,7 +49,8 @@ class Client:
 
     def study(self, name: str, cost: str = "params", tick: int = 0, version: str | None = None,
               changed: str = "cost-axis.value") -> tuple[int, dict[str, Any]]:
-        outputs = [("pareto-graph", "figure"), ("study-summary", "children"), ("page-version", "data")]
+        outputs = [("pareto-graph", "figure"), ("study-summary", "children"), ("page-version", "data"),
+                   ("pareto-graph", "selectedData")]
         return self.call(outputs, [("refresh", "n_intervals", tick), ("cost-axis", "value", cost)],
                          [("study-name", "data", name), ("page-version", "data", version)], changed)
 
@@ -158,6 +159,7 @@ def test_live_refresh_skips_redraw_when_nothing_changed(client: Client) -> None:
     assert status == 200
     status, out = client.study("small", cost="macs", version=version)  # switching the cost axis: only the plot
     assert status == 200 and "pareto-graph" in out["response"] and "page-version" not in out["response"]
+    assert out["response"]["pareto-graph"]["selectedData"] is None  # a selection on the old axis is dropped
 
 
 def test_three_objective_view_and_compare(client: Client) -> None:
