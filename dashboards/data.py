@@ -24,8 +24,12 @@ from dse.study import attrs
 from dse.study.records import StudyInfo, TrialRecord
 
 ACCURACY = "val_acc"
-COST_METRICS: tuple[str, ...] = ("params", "size_bytes", "macs")
+# Cost axes known to dse (attrs.METRICS, minimised: params, macs, size_bytes, latency_ms, ...): offered
+# wherever a study's trials carry them; any other objective of the study is offered too.
+COST_METRICS: tuple[str, ...] = tuple(m for m, (_, d, _t) in attrs.METRICS.items() if d == "minimize")
 KINDS: tuple[str, ...] = ("front", "dominated", "infeasible", "pruned")
+MAX_DOMINATED = 3000  # above this many dominated trials, a Pareto plot draws an even sample of them
+STATUS_COLUMNS: tuple[str, ...] = ("completed", "infeasible", "pruned", "failed", "running")
 
 
 # ------------------------------------------------------------------------------ metric helpers
@@ -48,10 +52,30 @@ def accuracy_metric(info: StudyInfo, records: Sequence[TrialRecord]) -> str:
 
 
 def cost_metrics(info: StudyInfo, records: Sequence[TrialRecord]) -> list[str]:
-    """Cost axes with data: params, size_bytes, macs, then any other objective."""
+    """Cost axes with data: the study's cost objectives first, then every other known cost metric
+    (``attrs.METRICS``) that some trial measured (``latency_ms`` only where measured)."""
     acc = accuracy_metric(info, records)
-    names = [m for m in COST_METRICS if any(r.metric(m) is not None for r in records)]
-    return names + [n for n in info.objective_names if n not in names and n != acc]
+    names = [n for n in info.objective_names if n != acc]
+    known = [m for m in COST_METRICS if m not in names and any(r.metric(m) is not None for r in records)]
+    if not names:
+        return known
+    return names + known
+
+
+def status_counts(records: Sequence[TrialRecord]) -> dict[str, int]:
+    """Trials by dse outcome: completed (trained, feasible), infeasible (violated a constraint, never
+    trained; Optuna calls them COMPLETE), pruned, failed, running (waiting included)."""
+    out = dict.fromkeys(STATUS_COLUMNS, 0)
+    for r in records:
+        if r.state == "COMPLETE":
+            out["completed" if r.feasible else "infeasible"] += 1
+        elif r.state == "PRUNED":
+            out["pruned"] += 1
+        elif r.state == "FAIL":
+            out["failed"] += 1
+        elif r.state in ("RUNNING", "WAITING"):
+            out["running"] += 1
+    return out
 
 
 _FIELDS = {"val_acc": "val_acc", "params": "params_count", "size_bytes": "size_bytes", "macs": "macs"}
@@ -111,6 +135,8 @@ class ParetoData:
     reference: tuple[float, float]  # (accuracy, cost) in objective units
     n_failed: int
     n_running: int
+    normalized_hypervolume: float = 0.0  # hypervolume / the box from the reference to the ideal point, in [0, 1]
+    n_hidden: int = 0  # dominated points thinned out of ``sets["dominated"]`` (very big studies)
 
     def front_numbers(self) -> list[int]:
         return list(self.sets["front"].numbers)
@@ -137,19 +163,26 @@ def pareto_data(records: Sequence[TrialRecord], info: StudyInfo, cost: str) -> P
     loss = pareto.to_loss(values, dirs)
     mask = pareto.pareto_mask(loss)
     ref = pareto.reference_point(values, dirs)
+    volume, ideal = pareto.hypervolume(loss, ref), pareto.ideal_volume(loss, ref)
     front = pool[mask][np.argsort(x[pool[mask]], kind="stable")]
-    extra = {m: column(records, m) for m in COST_METRICS if m != cost}
+    extra = {m: column(records, m) for m in cost_metrics(info, records) if m != cost}
     extra = {m: col for m, col in extra.items() if not np.all(np.isnan(col))}
-    chosen = {"front": front, "dominated": pool[~mask],
+    dominated = pool[~mask]
+    hidden = 0
+    if len(dominated) > MAX_DOMINATED:  # thin: every k-th by cost keeps the cloud's shape, 1/k of the bytes
+        keep = dominated[np.argsort(x[dominated], kind="stable")][:: int(np.ceil(len(dominated) / MAX_DOMINATED))]
+        hidden, dominated = len(dominated) - len(keep), np.sort(keep)
+    chosen = {"front": front, "dominated": dominated,
               "infeasible": np.flatnonzero((states == "COMPLETE") & ~ok & has_x),
               "pruned": np.flatnonzero((states == "PRUNED") & has_x & np.isfinite(y))}
     sets = {kind: _point_set(kind, records, idx, x, y, extra) for kind, idx in chosen.items()}
     return ParetoData(
         x_metric=cost, y_metric=acc, x_title=title(cost), y_title=title(acc), sets=sets,
         step_x=list(sets["front"].x), step_y=list(sets["front"].y),
-        hypervolume=pareto.hypervolume(loss, ref),
+        hypervolume=volume,
         reference=(float(ref[1] * (-1 if dirs[1] == "maximize" else 1)), float(ref[0] * (-1 if dirs[0] == "maximize" else 1))),
         n_failed=int(np.sum(states == "FAIL")), n_running=int(np.sum(states == "RUNNING")),
+        normalized_hypervolume=volume / ideal if ideal > 0 else 0.0, n_hidden=hidden,
     )
 
 
@@ -223,6 +256,7 @@ class StudyFront:
     y: list[float]
     labels: list[str]
     hypervolume: float
+    normalized_hypervolume: float = 0.0  # against the box shared by all compared studies
 
 
 @dataclass(frozen=True)
@@ -244,15 +278,18 @@ def compare_data(studies: Mapping[str, tuple[StudyInfo, Sequence[TrialRecord]]],
         rows[name] = (pool, values)
         everything.append(values)
     dirs = ("minimize", "maximize")
-    ref = pareto.reference_point(np.vstack(everything) if everything else np.zeros((0, 2)), dirs)
+    pooled = np.vstack(everything) if everything else np.zeros((0, 2))
+    ref = pareto.reference_point(pooled, dirs)
+    ideal = pareto.ideal_volume(pareto.to_loss(pooled, dirs), ref)
     fronts = []
     for name, (pool, values) in rows.items():
         loss = pareto.to_loss(values, dirs)
         mask = pareto.pareto_mask(loss)
         chosen = sorted((i for i in range(len(pool)) if mask[i]), key=lambda i: values[i, 0])
+        volume = pareto.hypervolume(loss, ref)
         fronts.append(StudyFront(name, [pool[i].number for i in chosen], [float(values[i, 0]) for i in chosen],
                                  [float(values[i, 1]) for i in chosen], [pool[i].label for i in chosen],
-                                 pareto.hypervolume(loss, ref)))
+                                 volume, volume / ideal if ideal > 0 else 0.0))
     return CompareData(cost, title(cost), title(ACCURACY), (float(-ref[1]), float(ref[0])), fronts)
 
 

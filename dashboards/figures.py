@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -23,18 +24,18 @@ from dashboards.data import (
     ThreeObjectiveData,
     title,
 )
-from dashboards.design import Breakdown, ShapeSeries
+from dashboards.design_figures import breakdown_figure, learning_curve_figure, shape_figure  # noqa: F401 (re-exported)
+from dashboards.design_figures import LAYOUT
+from dashboards.ticks import log_ticks, si
 
-WEBGL_THRESHOLD = 2000
+WEBGL_THRESHOLD = 1000
+LABELLED_DOMINATED = 500
 STYLE = {  # kind -> (colour, marker symbol, size, opacity, legend name)
     "front": ("#1f77b4", "circle", 9, 1.0, "Pareto front"),
     "dominated": ("#9aa5b1", "circle", 6, 0.6, "dominated"),
     "infeasible": ("#d62728", "x", 7, 0.7, "infeasible (violates a constraint)"),
     "pruned": ("#ff7f0e", "circle-open", 6, 0.6, "pruned (last reported accuracy)"),
 }
-PART_COLOURS = {"conv": "#636efa", "squeeze": "#ef553b", "expand1x1": "#00cc96", "expand3x3": "#ab63fa",
-                "bypass": "#ffa15a", "pool": "#19d3f3"}
-LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 50, "b": 50}}
 
 
 def esc(text: object) -> str:
@@ -47,13 +48,23 @@ def _fmt(metric: str) -> str:
 
 
 def _hover_text(points: PointSet) -> list[str]:
-    """Each point's escaped label and its other cost metrics (one line)."""
-    names = {m: title(m) for m in points.extra}
-    out = []
-    for i, label in enumerate(points.labels):
-        costs = " | ".join(f"{names[m]} {v[i]:,.0f}" for m, v in points.extra.items() if v[i] is not None)
-        out.append(f"{esc(label)}<br>{costs}" if costs else esc(label))
-    return out
+    """Each point's escaped architecture label (the other costs are in the table and the drawer)."""
+    return [esc(label) for label in points.labels]
+
+
+def _labels(points: PointSet, kind: str, hover: str) -> dict[str, Any]:
+    """Hover labels; big clouds of dominated, pruned or infeasible trials go without them (most of
+    the bytes of a big study's plot); the front always has them."""
+    if kind != "front" and len(points.numbers) > LABELLED_DOMINATED:
+        return {"hovertemplate": hover.replace("%{text}<br>", "")}
+    return {"text": _hover_text(points), "hovertemplate": hover}
+
+
+def _steps(x: Sequence[Any], y: Sequence[float]) -> tuple[list[Any], list[float]]:
+    """A staircase reduced to the points where it changes, plus its last point (same drawing, far
+    fewer points: a hypervolume history of 10,000 trials changes a few hundred times)."""
+    keep = [i for i in range(len(y)) if i == 0 or i == len(y) - 1 or y[i] != y[i - 1]]
+    return [x[i] for i in keep], [round(float(y[i]), 5) for i in keep]
 
 
 def pareto_figure(data: ParetoData, *, log_x: bool = True, study: str = "") -> go.Figure:
@@ -61,6 +72,8 @@ def pareto_figure(data: ParetoData, *, log_x: bool = True, study: str = "") -> g
     fig = go.Figure()
     total = sum(len(s.numbers) for s in data.sets.values())
     scatter = go.Scattergl if total > WEBGL_THRESHOLD else go.Scatter
+    strip_hover = ("%{text}<br>trial %{customdata[0]} (%{customdata[1]}): never trained<br>"
+                   f"{esc(data.x_title)}: %{{x{_fmt(data.x_metric)}}}<extra></extra>")
     hover = ("%{text}<br>trial %{customdata[0]} (%{customdata[1]})<br>"
              f"{esc(data.y_title)}: %{{y{_fmt(data.y_metric)}}}<br>{esc(data.x_title)}: %{{x{_fmt(data.x_metric)}}}<extra></extra>")
     if data.step_x:
@@ -70,91 +83,71 @@ def pareto_figure(data: ParetoData, *, log_x: bool = True, study: str = "") -> g
         points = data.sets[kind]
         colour, symbol, size, opacity, name = STYLE[kind]
         strip = {"yaxis": "y2"} if kind == "infeasible" else {}  # never trained: a strip below, not "accuracy 0"
+        count = f"{len(points.numbers)} of {len(points.numbers) + data.n_hidden} shown" if kind == "dominated" and data.n_hidden \
+            else f"{len(points.numbers)}"
         fig.add_trace(scatter(  # our own well-typed data: skip Plotly's per-element validation (2x faster)
-            x=points.x, y=points.y, mode="markers", name=f"{name} ({len(points.numbers)})", uid=kind, **strip,
+            x=points.x, y=[0.0] * len(points.y) if strip else [round(v, 5) for v in points.y], mode="markers",
+            name=f"{name} ({count})", uid=kind, **strip,
             marker={"color": colour, "symbol": symbol, "size": size, "opacity": opacity},
-            text=_hover_text(points), customdata=[[n, s] for n, s in zip(points.numbers, points.statuses)],
-            hovertemplate=hover, _validate=False,
+            customdata=[[n, s] for n, s in zip(points.numbers, points.statuses)], **_labels(points, kind, strip_hover if strip else hover),
+            _validate=False,
         ))
     head = f"{esc(study)}: " if study else ""
-    fig.update_layout(title=f"{head}{esc(data.y_title)} vs {esc(data.x_title)} (hypervolume {data.hypervolume:.4g})",
+    fig.update_layout(title=f"{head}{esc(data.y_title)} vs {esc(data.x_title)} "
+                            f"(normalised hypervolume {data.normalized_hypervolume:.3f})",
                       xaxis={"title": esc(data.x_title), "anchor": "y2"}, yaxis={"title": esc(data.y_title), "domain": [0.14, 1.0]},
                       yaxis2={"domain": [0.0, 0.08], "showticklabels": False, "title": {"text": "infeasible", "font": {"size": 10}},
                               "showgrid": False, "zeroline": False},
-                      clickmode="event", legend={"orientation": "h", "y": -0.2}, **LAYOUT)
-    if log_x and all(v > 0 for s in data.sets.values() for v in s.x):
-        fig.update_xaxes(type="log")
-    return fig
-
-
-def breakdown_figure(data: Breakdown, *, label: str = "") -> go.Figure:
-    """Stacked bars of parameters and MACs per module (stem, fire2..fire9, classifier) and part."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(f"parameters ({data.total_params:,})", f"MACs ({data.total_macs:,})"))
-    for part in data.parts:
-        colour = PART_COLOURS.get(part, "#888888")
-        for col, values in ((1, data.params[part]), (2, data.macs[part])):
-            fig.add_trace(go.Bar(x=data.groups, y=values, name=part, legendgroup=part, showlegend=col == 1,
-                                 marker_color=colour), row=1, col=col)
-    fig.update_layout(barmode="stack", title=esc(label) if label else "cost breakdown", **LAYOUT)
-    return fig
-
-
-def learning_curve_figure(curve: Sequence[float], *, label: str = "", reported: str = "validation accuracy") -> go.Figure:
-    fig = go.Figure(go.Scatter(x=list(range(1, len(curve) + 1)), y=list(curve), mode="lines+markers", name=reported))
-    fig.update_layout(title=f"learning curve {esc(label)}".strip(), xaxis={"title": "epoch", "dtick": 1},
-                      yaxis_title=reported, **LAYOUT)
+                      clickmode="event", dragmode="select", legend={"orientation": "h", "y": -0.2}, **LAYOUT)
+    xs = [v for s in data.sets.values() for v in s.x]
+    if log_x and xs and min(xs) > 0:
+        ticks = log_ticks(min(xs), max(xs))
+        fig.update_xaxes(type="log", tickmode="array", tickvals=ticks, ticktext=[si(t) for t in ticks])
     return fig
 
 
 def hypervolume_figure(data: HypervolumeHistory) -> go.Figure:
-    """Normalised hypervolume over trial number and over wall-clock time (staircases)."""
+    """Normalised hypervolume (hypervolume / the box from the reference to the ideal point, in
+    [0, 1]) over trial number and over wall-clock time: staircases on one shared, titled y-range."""
     ref = ", ".join(f"{esc(title(n))} {v:.4g}" for n, v in zip(data.objectives, data.reference))
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("by trial number", "by completion time"))
-    fig.add_trace(go.Scatter(x=data.numbers, y=data.normalized(data.by_number), mode="lines", line={"shape": "hv"},
-                             name="by trial number", customdata=data.by_number,
-                             hovertemplate="trial %{x}<br>normalised %{y:.4f}<br>hypervolume %{customdata:.4g}<extra></extra>"),
-                  row=1, col=1)
-    fig.add_trace(go.Scatter(x=data.times, y=data.normalized(data.by_time), mode="lines", line={"shape": "hv"},
-                             name="by time", customdata=data.by_time,
-                             hovertemplate="%{x}<br>normalised %{y:.4f}<br>hypervolume %{customdata:.4g}<extra></extra>"),
-                  row=1, col=2)
-    fig.update_yaxes(title_text="hypervolume / ideal box", row=1, col=1)
-    fig.update_layout(title=f"hypervolume (reference point: {ref})", showlegend=False, **LAYOUT)
-    return fig
-
-
-def shape_figure(series: ShapeSeries) -> go.Figure:
-    """One parameter versus accuracy (left axis) and model size (right axis), SqueezeNet Fig. 3 style."""
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    x = series.x if series.numeric else [esc(v) for v in series.x]
-    keys = [g.value if series.numeric else esc(g.value) for g in series.groups]
-    fig.add_trace(go.Scatter(x=x, y=series.acc, mode="markers", name="accuracy (each trial)", customdata=series.numbers,
-                             marker={"size": 5, "opacity": 0.35, "color": "#1f77b4"},
-                             hovertemplate="trial %{customdata}<br>%{x}<br>accuracy %{y:.4f}<extra></extra>"),
-                  secondary_y=False)
-    fig.add_trace(go.Scatter(x=keys, y=[g.best_acc for g in series.groups], mode="lines+markers", name="best accuracy",
-                             line={"color": "#1f77b4"}), secondary_y=False)
-    fig.add_trace(go.Scatter(x=keys, y=[g.median_size for g in series.groups], mode="lines+markers",
-                             name=f"median {esc(title(series.size_metric))}", line={"color": "#d62728", "dash": "dash"}),
-                  secondary_y=True)
-    fig.update_xaxes(title_text=esc(series.parameter), type=None if series.numeric else "category")
-    fig.update_yaxes(title_text="accuracy", secondary_y=False)
-    fig.update_yaxes(title_text=esc(title(series.size_metric)), secondary_y=True)
-    fig.update_layout(title=f"design-space shape: {esc(series.parameter)}", legend={"orientation": "h", "y": -0.25}, **LAYOUT)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("by trial number", "by completion time"), shared_yaxes=False)
+    hover = "<br>normalised hypervolume %{y:.4f}<extra></extra>"
+    by_number = _steps(data.numbers, data.normalized(data.by_number))
+    by_time = _steps(data.times, data.normalized(data.by_time))
+    fig.add_trace(go.Scatter(x=by_number[0], y=by_number[1], mode="lines", line={"shape": "hv"},
+                             name="by trial number", hovertemplate="trial %{x}" + hover), row=1, col=1)
+    fig.add_trace(go.Scatter(x=by_time[0], y=by_time[1], mode="lines", line={"shape": "hv"},
+                             name="by time", hovertemplate="%{x}" + hover), row=1, col=2)
+    fig.update_yaxes(title_text="normalised hypervolume", range=[0, 1.02])
+    fig.update_xaxes(title_text="trial number", row=1, col=1)
+    fig.update_xaxes(title_text="completion time (UTC)", row=1, col=2)
+    fig.update_layout(title={"text": "normalised hypervolume", "subtitle": {"text": f"reference point: {ref}"}},
+                      showlegend=False, **LAYOUT)
+    fig.update_layout(margin={"t": 110})
     return fig
 
 
 def three_objective_figure(data: ThreeObjectiveData) -> go.Figure:
+    """The first three objectives in 3-D; cost axes on log scales with round ticks (finding 6)."""
     fig = go.Figure()
-    for on, name, colour, size in ((False, "dominated", "#9aa5b1", 3), (True, "Pareto front", "#1f77b4", 5)):
+    for on, name, colour, size in ((False, "dominated", "#9aa5b1", 3), (True, "Pareto front", "#2563eb", 5)):
         idx = [i for i, f in enumerate(data.on_front) if f == on]
         fig.add_trace(go.Scatter3d(
             x=[data.points[i][1] for i in idx], y=[data.points[i][2] for i in idx], z=[data.points[i][0] for i in idx],
             mode="markers", name=f"{name} ({len(idx)})", marker={"size": size, "color": colour},
             text=[esc(data.labels[i]) for i in idx], customdata=[data.numbers[i] for i in idx],
             hovertemplate="%{text}<br>trial %{customdata}<extra></extra>"))
-    fig.update_layout(title="three objectives", scene={"xaxis_title": esc(data.titles[1]), "yaxis_title": esc(data.titles[2]),
-                                                      "zaxis_title": esc(data.titles[0])}, **LAYOUT)
+    scene: dict[str, Any] = {"zaxis": {"title": {"text": esc(data.titles[0])}}, "camera": {"eye": {"x": 1.6, "y": 1.6, "z": 0.9}},
+                             "aspectmode": "cube"}
+    for axis, k in (("xaxis", 1), ("yaxis", 2)):
+        values = [p[k] for p in data.points]
+        spec: dict[str, Any] = {"title": {"text": esc(data.titles[k])}}
+        if values and min(values) > 0:
+            ticks = log_ticks(min(values), max(values))
+            spec.update(type="log", tickmode="array", tickvals=ticks, ticktext=[si(t) for t in ticks])
+        scene[axis] = spec
+    fig.update_layout(title="three objectives", scene=scene, **LAYOUT)
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
 
 
@@ -164,11 +157,13 @@ def compare_figure(data: CompareData, *, log_x: bool = True) -> go.Figure:
     for front in data.fronts:
         fig.add_trace(go.Scatter(
             x=front.x, y=front.y, mode="lines+markers", line={"shape": "hv"}, uid=f"compare-{front.study}",
-            name=f"{esc(front.study)} (hypervolume {front.hypervolume:.4g})", text=[esc(s) for s in front.labels],
+            name=f"{esc(front.study)} (normalised hypervolume {front.normalized_hypervolume:.3f})", text=[esc(s) for s in front.labels],
             customdata=front.numbers, hovertemplate="%{text}<br>trial %{customdata}<br>%{y:.4f} at %{x:,.0f}<extra></extra>"))
     fig.update_layout(title=f"Pareto fronts compared (reference: accuracy {data.reference[0]:g}, "
                             f"{esc(data.x_title)} {data.reference[1]:.4g})",
                       xaxis_title=esc(data.x_title), yaxis_title=esc(data.y_title), **LAYOUT)
-    if log_x and all(v > 0 for f in data.fronts for v in f.x):
-        fig.update_xaxes(type="log")
+    xs = [v for f in data.fronts for v in f.x]
+    if log_x and xs and min(xs) > 0:
+        ticks = log_ticks(min(xs), max(xs))
+        fig.update_xaxes(type="log", tickmode="array", tickvals=ticks, ticktext=[si(t) for t in ticks])
     return fig

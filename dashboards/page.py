@@ -1,8 +1,9 @@
 """The data of one study page, computed once per change of the study and cached.
 
-``compute_study_page`` is what the study page needs before drawing (and what
-``benchmarks/dashboard_speed.py`` times): trial records without their ArchSpecs, the Pareto data
-of the default cost axis, the hypervolume history and the design-space shape data.
+``compute_study_page`` is what the study page needs before drawing its Pareto plot (and what
+``benchmarks/dashboard_speed.py`` times): trial records without their ArchSpecs and the Pareto data
+of the default cost axis. The hypervolume history, the shape data, the 3-objective data and the
+parameter importance are computed on first use, by the callbacks that run after the plot is drawn.
 ``StudyPageCache`` keeps the latest page of each study and recomputes it only when
 ``dse.study.records.study_fingerprint`` (one cheap GROUP BY query) changes, checked at most
 every ``check_every`` seconds, so the 5 s live refresh of a 10,000-trial study costs one query.
@@ -24,9 +25,12 @@ from dashboards.data import (
     cost_metrics,
     hypervolume_history,
     pareto_data,
+    status_counts,
     three_objective_data,
 )
-from dashboards.design import ShapeSeries, shape_data
+from dashboards.design import ShapeSeries, searched_parameters, shape_data
+from dashboards.importance import Importance, importance_data
+from dashboards.table import parameter_kinds, table_columns
 from dse.study import records as rec
 from dse.study.records import StudyInfo, TrialRecord
 
@@ -36,11 +40,35 @@ class StudyPage:
     info: StudyInfo
     records: list[TrialRecord]
     costs: list[str]
-    hypervolume: HypervolumeHistory
-    shapes: list[ShapeSeries]
-    three: ThreeObjectiveData | None
     fingerprint: tuple[Any, ...]
-    _pareto: dict[str, ParetoData] = field(default_factory=dict, repr=False)
+    parameters: list[str] = field(default_factory=list)  # searched parameters (table columns, importance)
+    _lazy: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def _once(self, key: str, make: Any) -> Any:
+        """``make()`` computed once per page; one lock per key, so a slow part never blocks another."""
+        with self._lock:
+            if key in self._lazy:
+                return self._lazy[key]
+            lock = self._lazy.setdefault("lock:" + key, threading.Lock())
+        with lock:
+            if key not in self._lazy:
+                self._lazy[key] = make()
+            return self._lazy[key]
+
+    @property
+    def hypervolume(self) -> HypervolumeHistory:
+        """Hypervolume history of the study's objectives (computed on first use)."""
+        return self._once("hypervolume", lambda: hypervolume_history(self.records, self.info))  # type: ignore[no-any-return]
+
+    @property
+    def shapes(self) -> list[ShapeSeries]:
+        """Design-space shape data, one series per searched parameter (computed on first use)."""
+        return self._once("shapes", lambda: shape_data(self.records, self.info))  # type: ignore[no-any-return]
+
+    @property
+    def three(self) -> ThreeObjectiveData | None:
+        """The 3-objective view's data, None below three objectives (computed on first use)."""
+        return self._once("three", lambda: three_objective_data(self.records, self.info))  # type: ignore[no-any-return]
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -50,16 +78,24 @@ class StudyPage:
     def pareto(self, cost: str | None = None) -> ParetoData:
         """Pareto data for ``cost`` (default: the first cost axis), computed once per page."""
         cost = cost if cost in self.costs else self.default_cost
-        with self._lock:
-            if cost not in self._pareto:
-                self._pareto[cost] = pareto_data(self.records, self.info, cost)
-            return self._pareto[cost]
+        return self._once("pareto:" + cost, lambda: pareto_data(self.records, self.info, cost))  # type: ignore[no-any-return]
 
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for r in self.records:
-            out[r.state] = out.get(r.state, 0) + 1
-        return out
+        """Trials by dse outcome (completed, infeasible, pruned, failed, running)."""
+        return status_counts(self.records)
+
+    @property
+    def parameter_kinds(self) -> dict[str, bool]:
+        return parameter_kinds(self.records, self.parameters)
+
+    @property
+    def table_columns(self) -> list[dict[str, Any]]:
+        return table_columns(self.costs, self.parameters, self.parameter_kinds)
+
+    def importance(self) -> Importance:
+        """Parameter importance for accuracy and the default cost, computed once per page."""
+        return self._once("importance", lambda: importance_data(  # type: ignore[no-any-return]
+            self.records, self.info, self.costs[0] if self.costs else None, self.parameters))
 
 
 def compute_study_page(storage_url: str, study_name: str, fingerprint: tuple[Any, ...] | None = None) -> StudyPage:
@@ -72,9 +108,8 @@ def compute_study_page(storage_url: str, study_name: str, fingerprint: tuple[Any
     gc.disable()  # many small acyclic objects: the cyclic GC would only rescan the 10k records
     try:
         page = StudyPage(
-            info=info, records=records, costs=cost_metrics(info, records),
-            hypervolume=hypervolume_history(records, info), shapes=shape_data(records, info),
-            three=three_objective_data(records, info), fingerprint=fingerprint,
+            info=info, records=records, costs=cost_metrics(info, records), fingerprint=fingerprint,
+            parameters=searched_parameters(info, records),
         )
         page.pareto()
     finally:
@@ -93,6 +128,20 @@ class StudyPageCache:
         self._pages: OrderedDict[str, tuple[float, StudyPage]] = OrderedDict()
         self._lock = threading.Lock()
         self._study_locks: dict[str, threading.Lock] = {}
+        self._counts: dict[str, tuple[tuple[Any, ...], dict[str, int]]] = {}
+
+    def status_counts(self, study_name: str) -> dict[str, int]:
+        """Trials of a study by dse outcome, for the studies page: from the cached page when there is
+        one, otherwise from a records-only read, kept until the study's fingerprint changes."""
+        cached = self._pages.get(study_name)
+        fingerprint = rec.study_fingerprint(self.storage_url, study_name)
+        if cached is not None and cached[1].fingerprint == fingerprint:
+            return cached[1].counts()
+        known = self._counts.get(study_name)
+        if known is None or known[0] != fingerprint:
+            known = (fingerprint, status_counts(rec.load_trials(self.storage_url, study_name, with_arch=False)))
+            self._counts[study_name] = known
+        return known[1]
 
     def get(self, study_name: str) -> StudyPage:
         with self._lock:

@@ -16,6 +16,7 @@ import os
 import random
 import socket
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -81,6 +82,9 @@ def create_or_continue(config: StudyConfig, space_data: dict, dataset_info: dict
             attrs.STUDY_VERSION: dse.__version__,
         }.items():
             study.set_user_attr(key, value)
+        with warnings.catch_warnings():  # experimental in Optuna; names the objectives for optuna-dashboard
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names(list(config.objectives))
         return study
     stored_hash = study.user_attrs.get(attrs.STUDY_CONFIG_HASH)
     if stored_hash is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import re
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -48,17 +49,46 @@ class Client:
 
     def study(self, name: str, cost: str = "params", tick: int = 0, version: str | None = None,
               changed: str = "cost-axis.value") -> tuple[int, dict[str, Any]]:
-        outputs = [("pareto-graph", "figure"), ("hv-graph", "figure"), ("shape-graphs", "children"),
-                   ("three-graph", "children"), ("study-summary", "children"), ("page-version", "data")]
+        outputs = [("pareto-graph", "figure"), ("study-summary", "children"), ("page-version", "data"),
+                   ("pareto-graph", "selectedData")]
         return self.call(outputs, [("refresh", "n_intervals", tick), ("cost-axis", "value", cost)],
                          [("study-name", "data", name), ("page-version", "data", version)], changed)
 
-    def click(self, name: str, number: int) -> dict[str, Any]:
-        click = {"points": [{"customdata": [number, "completed"], "x": 1, "y": 1}]}
-        status, out = self.call([("trial-panel", "children")], [("pareto-graph", "clickData", click)],
-                                [("study-name", "data", name)])
+    def sections(self, name: str) -> dict[str, Any]:
+        outputs = [("hv-graph", "figure"), ("three-graph", "children"), ("shape-graphs", "children")]
+        status, out = self.call(outputs, [("page-version", "data", "v")], [("study-name", "data", name)])
         assert status == 200
-        return out["response"]["trial-panel"]["children"]
+        status, importance = self.call([("importance-graph", "children")], [("page-version", "data", "v")],
+                                       [("study-name", "data", name)])
+        assert status == 200
+        return {**out["response"], **importance["response"]}
+
+    def table(self, name: str, scope: str = "front", selected: dict[str, Any] | None = None) -> dict[str, Any]:
+        outputs = [("trial-table", "data"), ("trial-table", "columns"), ("table-note", "children")]
+        status, out = self.call(outputs, [("page-version", "data", "v"), ("table-scope", "value", scope),
+                                          ("pareto-graph", "selectedData", selected)], [("study-name", "data", name)],
+                                changed="pareto-graph.selectedData" if selected else "table-scope.value")
+        assert status == 200
+        return out["response"]
+
+    def drawer(self, name: str, number: int | None = None, *, row: int | None = None,
+               close: bool = False) -> tuple[Any, str]:
+        click = {"points": [{"customdata": [number, "completed"], "x": 1, "y": 1}]} if number is not None else None
+        cell = {"row": 0, "column": 0, "column_id": "trial", "row_id": row} if row is not None else None
+        changed = "drawer-close.n_clicks" if close else "trial-table.active_cell" if row is not None else "pareto-graph.clickData"
+        status, out = self.call([("trial-panel", "children"), ("trial-drawer", "className"),
+                                 ("pareto-graph", "clickData"), ("trial-table", "active_cell")],
+                                [("pareto-graph", "clickData", click), ("trial-table", "active_cell", cell),
+                                 ("drawer-close", "n_clicks", 1 if close else 0)],
+                                [("study-name", "data", name)], changed=changed)
+        assert status == 200
+        response = out["response"]
+        return response.get("trial-panel", {}).get("children"), response["trial-drawer"]["className"]
+
+    def click(self, name: str, number: int) -> dict[str, Any]:
+        panel, css = self.drawer(name, number)
+        assert css == "drawer open"
+        return panel
 
 
 def texts(tree: Any) -> list[str]:
@@ -115,8 +145,9 @@ def test_study_page_draws_front_and_all_kinds(client: Client, study_db: StudyDB)
 
     expected = pareto_data(rec.load_trials(study_db.url, "small"), rec.load_study_info(study_db.url, "small"), "macs")
     assert [c[0] for c in traces["front"]["customdata"]] == expected.front_numbers()
-    assert len(out["response"]["shape-graphs"]["children"]) == 5
-    assert out["response"]["three-graph"]["children"] == []
+    sections = client.sections("small")
+    assert len(sections["shape-graphs"]["children"]) == 5
+    assert sections["three-graph"]["children"] == []
 
 
 def test_live_refresh_skips_redraw_when_nothing_changed(client: Client) -> None:
@@ -126,17 +157,20 @@ def test_live_refresh_skips_redraw_when_nothing_changed(client: Client) -> None:
     assert status == 204  # PreventUpdate: the figures (and the user's zoom) stay
     status, _ = client.study("small", tick=2, version="stale", changed="refresh.n_intervals")
     assert status == 200
+    status, out = client.study("small", cost="macs", version=version)  # switching the cost axis: only the plot
+    assert status == 200 and "pareto-graph" in out["response"] and "page-version" not in out["response"]
+    assert out["response"]["pareto-graph"]["selectedData"] is None  # a selection on the old axis is dropped
 
 
 def test_three_objective_view_and_compare(client: Client) -> None:
-    status, out = client.study("three")
-    assert out["response"]["three-graph"]["children"][0]["props"]["figure"]["data"][0]["type"] == "scatter3d"
+    sections = client.sections("three")
+    assert sections["three-graph"]["children"][0]["props"]["figure"]["data"][0]["type"] == "scatter3d"
     page = client.route("/compare", "?study=small&study=three")
     assert ["small", "three"] in [c.get("props", {}).get("value") for c in page["props"]["children"]]
     status, out = client.call([("compare-graph", "figure")], [("compare-studies", "value", ["small", "three"]),
                                                               ("compare-cost", "value", "params")])
     names = [t["name"] for t in out["response"]["compare-graph"]["figure"]["data"]]
-    assert status == 200 and len(names) == 2 and names[0].startswith("small (hypervolume")
+    assert status == 200 and len(names) == 2 and names[0].startswith("small (normalised hypervolume 0.")
 
 
 def test_trial_panel_shows_breakdown_curve_yaml_json_and_reason(client: Client) -> None:
@@ -146,7 +180,7 @@ def test_trial_panel_shows_breakdown_curve_yaml_json_and_reason(client: Client) 
     panel = client.click("small", done.number)
     words = texts(panel)
     assert f"trial {done.number}" in words and done.label in words
-    assert {"trial-breakdown", "trial-curve", "arch-yaml", "arch-json"} <= set(words)
+    assert {"trial-breakdown", "trial-curve", "arch-yaml", "arch-json", "export-command"} <= set(words)
     yaml_text = next(w for w in words if w.startswith("in_channels:"))
     assert "fires:" in yaml_text and json.loads(next(w for w in words if w.startswith("{")))["input_size"] == 32
     failed = next(r for r in rec.load_trials(client.storage_url, "small") if r.state == "FAIL")
@@ -161,6 +195,8 @@ def test_dashboard_never_writes_to_storage(study_db: StudyDB) -> None:
         c.route("/study/" + urllib.parse.quote(name, safe=""))
         c.study(name)
         c.study(name, cost="size_bytes")
+        c.sections(name)
+        c.table(name, "all")
     c.click("small", 5)
     c.call([("compare-graph", "figure")], [("compare-studies", "value", ["small", "plain"]), ("compare-cost", "value", "macs")])
     after = hashlib.sha256(study_db.path.read_bytes()).hexdigest(), study_db.path.stat().st_mtime_ns
@@ -176,9 +212,15 @@ def test_binds_localhost_by_default(study_db: StudyDB, monkeypatch: pytest.Monke
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
     assert inspect.signature(serve).parameters["port"].default == 8050
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(app_module.dash.Dash, "run", lambda self, **kw: seen.update(kw))
-    serve(study_db.url)
-    assert seen["host"] == "127.0.0.1" and seen["port"] == 8050 and seen["debug"] is False
+
+    def fake_make_server(url: str, host: str, port: int) -> Any:
+        seen.update(host=host, port=port)
+        raise KeyboardInterrupt  # stop before serving
+
+    monkeypatch.setattr(app_module, "make_server", fake_make_server)
+    with pytest.raises(KeyboardInterrupt):
+        serve(study_db.url)
+    assert seen == {"host": "127.0.0.1", "port": 8050}
     server = make_server(study_db.url)
     try:
         assert server.server_address[0] == "127.0.0.1" and server.server_port > 0
@@ -202,5 +244,92 @@ def test_non_dse_and_empty_studies_still_render(client: Client, tmp_path: Path) 
         page = fresh.route(f"/study/{name}")
         assert name in texts(page)
         status, out = fresh.study(name, cost="objective 1")
-        assert status == 200 and out["response"]["shape-graphs"]["children"] == []
+        assert status == 200 and fresh.sections(name)["shape-graphs"]["children"] == []
     assert {"empty", "running"} <= set(texts(fresh.route("/")))
+
+
+def test_drawer_opens_on_a_click_or_a_table_row_and_closes(client: Client) -> None:
+    from dse.study import records as rec
+
+    records = rec.load_trials(client.storage_url, "small")
+    done = next(r for r in records if r.status == "completed")
+    panel, css = client.drawer("small", done.number)
+    assert css == "drawer open" and f"trial {done.number}" in texts(panel)
+    command = next(w for w in texts(panel) if w.startswith("dse export "))
+    assert command == f"dse export small --trial {done.number} --storage {client.storage_url}"
+    details = json.dumps(panel)
+    assert '"type": "Details"' in details and '"open": true' not in details  # ArchSpec collapsed
+    panel, css = client.drawer("small", row=done.number)
+    assert css == "drawer open" and f"trial {done.number}" in texts(panel)
+    panel, css = client.drawer("small", close=True)
+    assert css == "drawer" and panel is None  # closed, content kept
+    infeasible = next(r for r in records if r.status == "infeasible")
+    panel, _ = client.drawer("small", infeasible.number)
+    words = texts(panel)
+    assert "not trained (infeasible)" in words and not any(w.startswith("dse export") for w in words)
+
+
+def test_table_shows_the_pareto_set_all_trials_and_a_plot_selection(client: Client, study_db: StudyDB) -> None:
+    from dashboards.data import pareto_set
+    from dse.study import records as rec
+
+    records = rec.load_trials(study_db.url, "small")
+    front = [r.number for r in pareto_set(records, rec.load_study_info(study_db.url, "small"))]
+    out = client.table("small")
+    rows = out["trial-table"]["data"]
+    assert [r["trial"] for r in rows] == front and all(r["id"] == r["trial"] for r in rows)
+    columns = [c["id"] for c in out["trial-table"]["columns"]]
+    assert columns[:4] == ["trial", "architecture", "status", "accuracy"]
+    assert {"params", "macs", "size_bytes", "sr", "bypass", "downsample"} <= set(columns)
+    everything = client.table("small", "all")["trial-table"]["data"]
+    assert len(everything) == len(records)
+    assert all(r["accuracy"] is None for r in everything if r["status"] in ("infeasible", "failed"))
+    off_front = next(r.number for r in records if r.number not in front and r.state == "COMPLETE")
+    picked = {"points": [{"customdata": [n, "completed"]} for n in (front[0], front[-1], off_front)],
+              "range": {"x": [0, 1], "y": [0, 1]}}
+    selected = client.table("small", "front", picked)
+    assert [r["trial"] for r in selected["trial-table"]["data"]] == [front[0], front[-1]]
+    assert "within the plot selection" in selected["table-note"]["children"]
+
+
+def test_studies_page_counts_infeasible_apart_from_completed(client: Client, study_db: StudyDB) -> None:
+    from dashboards.data import status_counts
+    from dse.study import records as rec
+
+    page = client.route("/")
+    counts = status_counts(rec.load_trials(study_db.url, "small"))
+    head = [c["props"]["children"] for c in page["props"]["children"][1]["props"]["children"][0]["props"]["children"]["props"]["children"]]
+    body = page["props"]["children"][1]["props"]["children"][1]["props"]["children"]
+    def cell(td: dict[str, Any]) -> str:
+        child = td["props"]["children"]
+        return child if isinstance(child, str) else child["props"]["children"]
+
+    rows = [[cell(td) for td in r["props"]["children"]] for r in body]
+    cells = dict(zip(head, next(r for r in rows if r[0] == "small")))
+    assert cells["completed"] == str(counts["completed"]) and cells["infeasible"] == str(counts["infeasible"])
+    assert counts["infeasible"] > 0
+
+
+def test_two_ticked_rows_compare_their_breakdowns(client: Client) -> None:
+    status, out = client.call([("compare-trials", "children")], [("trial-table", "selected_row_ids", [0, 1])],
+                              [("study-name", "data", "small")])
+    graphs = [w for w in texts(out["response"]["compare-trials"]["children"]) if w.startswith("compare-breakdown-")]
+    assert status == 200 and graphs == ["compare-breakdown-0", "compare-breakdown-1"]
+
+
+def test_importance_for_accuracy_and_cost(client: Client) -> None:
+    section = client.sections("small")["importance-graph"]["children"]
+    bars = section[0]["props"]["figure"]["data"]
+    assert [b["name"].split(" (")[0] for b in bars] == ["validation accuracy", "parameters"]
+    for bar in bars:
+        assert set(bar["y"]) == {"sr", "pct3x3", "width_multiplier", "bypass", "downsample"}
+        assert sum(bar["x"]) == pytest.approx(1.0)
+    width = dict(zip(bars[1]["y"], bars[1]["x"]))
+    assert max(width, key=width.get) in ("width_multiplier", "sr")  # what drives parameter count
+
+
+def test_assets_are_local(client: Client) -> None:
+    html_text = client.http.get("/").data.decode()
+    assert "style.css" in html_text
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?:", html_text)
+    assert client.http.get(re.search(r'href="([^"]*style\.css[^"]*)"', html_text).group(1)).status_code == 200

@@ -67,6 +67,7 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     browser.set_page_load_timeout(30)
     yield browser
@@ -117,11 +118,65 @@ def test_study_page_renders_the_front_and_opens_a_clicked_trial(driver: Any, bas
     label = expected.sets["front"].labels[target]
     shown = wait_for(lambda: driver.find_element(By.ID, "trial-label").text, what="the trial panel")
     assert shown == label
+    drawer = driver.find_element(By.ID, "trial-drawer")
+    wait_for(lambda: "open" in drawer.get_attribute("class") and drawer.rect["x"] > 700, what="the drawer on the right")
     panel = driver.find_element(By.ID, "trial-panel").text
-    assert f"trial {expected.front_numbers()[target]}" in panel and "in_channels: 3" in panel
+    assert f"trial {expected.front_numbers()[target]}" in panel
+    assert f"dse export small --trial {expected.front_numbers()[target]} --storage" in panel
+    assert "in_channels: 3" not in panel  # the ArchSpec tabs start collapsed
+    assert driver.find_element(By.CSS_SELECTOR, GRAPH).is_displayed()  # the Pareto plot stays in view
     wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#trial-breakdown .js-plotly-plot"), what="the breakdown chart")
     driver.save_screenshot(str(tmp_path / "trial.png"))
     assert (tmp_path / "study.png").stat().st_size > 10_000 and (tmp_path / "trial.png").stat().st_size > 10_000
+    driver.find_element(By.ID, "drawer-close").click()
+    wait_for(lambda: "open" not in drawer.get_attribute("class"), what="the drawer to close")
+    ActionChains(driver).move_to_element(front_points[target]).click().perform()  # the same point again
+    wait_for(lambda: "open" in drawer.get_attribute("class") and driver.find_element(By.ID, "drawer-close").is_displayed(),
+             what="the drawer to reopen")
+    assert not errors(driver)
+
+
+def errors(driver: Any) -> list[str]:
+    """Severe messages in the browser console since the last call."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def table_numbers(driver: Any) -> list[int]:
+    from selenium.webdriver.common.by import By
+
+    cells = driver.find_elements(By.CSS_SELECTOR, "#trial-table td.dash-cell.column-0, #trial-table td[data-dash-column='trial']")
+    return [int(c.text) for c in cells if c.text.strip().isdigit()]
+
+
+def test_table_filters_by_parameter_and_by_a_brushed_region(driver: Any, base_url: str, study_db: StudyDB) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from dashboards.data import pareto_set
+
+    records = rec.load_trials(study_db.url, "small")
+    front = [r for r in pareto_set(records, rec.load_study_info(study_db.url, "small"))]
+    driver.get(f"{base_url}/study/small")
+    wait_for(lambda: sorted(table_numbers(driver)) == sorted(r.number for r in front)[: len(table_numbers(driver)) or -1]
+             and table_numbers(driver), what="the Pareto set in the table")
+    # all trials, then a filter by parameter value typed into the bypass column's filter cell
+    driver.find_element(By.CSS_SELECTOR, "#table-scope input[value='all']").click()
+    wait_for(lambda: f"{len(records)} trials" in driver.find_element(By.ID, "table-note").text, what="all trials")
+    box = driver.find_element(By.CSS_SELECTOR, "#trial-table th.dash-filter[data-dash-column='bypass'] input")
+    box.send_keys("simple", Keys.ENTER)
+    expected = sorted(r.number for r in records if r.params.get("bypass") == "simple")[:15]
+    wait_for(lambda: table_numbers(driver) == expected, what="rows with bypass = simple")
+    # brushing a region of the Pareto plot narrows the table to the selected trials
+    driver.find_element(By.CSS_SELECTOR, "#table-scope input[value='front']").click()
+    plot = driver.find_element(By.CSS_SELECTOR, f"{GRAPH} .nsewdrag")
+    w, h = plot.size["width"], plot.size["height"]
+    ActionChains(driver).move_to_element_with_offset(plot, -w // 2 + 5, -h // 2 + 5).click_and_hold() \
+        .move_by_offset(w // 2, h - 10).release().perform()
+    note = wait_for(lambda: (t := driver.find_element(By.ID, "table-note").text) and "selection" in t and t, what="the brushed table")
+    shown = int(note.split()[0])
+    assert 0 <= shown < len(front)
+    assert not errors(driver)
 
 
 def test_hostile_study_name_renders_as_text(driver: Any, base_url: str) -> None:
@@ -137,3 +192,21 @@ def test_hostile_study_name_renders_as_text(driver: Any, base_url: str) -> None:
         driver.switch_to.alert.text  # noqa: B018 - an executed <script> would have opened an alert
     scripts = driver.execute_script("return [...document.scripts].map(s => s.textContent).join(' ')")
     assert "alert(1)" not in scripts
+
+
+def test_report_opens_offline_and_draws_every_figure(driver: Any, study_db: StudyDB, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    from dashboards.report import write_report
+
+    path = write_report(study_db.url, "small", tmp_path / "report.html")
+    driver.get(path.as_uri())
+    n_figures = driver.execute_script("return document.querySelectorAll('script.figure').length")
+    assert n_figures >= 9
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".fig.js-plotly-plot .main-svg")) >= n_figures, timeout=60,
+             what="every report figure drawn")
+    assert not driver.find_elements(By.ID, "loading")
+    detail = driver.find_element(By.CSS_SELECTOR, "details[id^='trial-']")
+    detail.find_element(By.TAG_NAME, "summary").click()
+    assert "dse export small --trial" in detail.text
+    assert not errors(driver)

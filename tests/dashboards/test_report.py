@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import re
 from pathlib import Path
 
+import plotly.offline
 import pytest
 
 from dashboards.report import write_report
@@ -21,17 +24,21 @@ def report(study_db: StudyDB, tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_report_holds_pareto_hypervolume_and_shape_figures(report: str) -> None:
-    for div_id in ("pareto-params", "pareto-size_bytes", "pareto-macs", "hypervolume", "shape-0", "shape-4"):
+    for div_id in ("pareto-params", "pareto-size_bytes", "pareto-macs", "hypervolume", "importance", "shape-0", "shape-4"):
         assert f'id="{div_id}"' in report
-    assert report.count("Plotly.newPlot(") == 3 + 1 + 5  # three cost axes, hypervolume, five parameters
-    assert "Pareto front (" in report and "design-space shape: sr" in report
+    # three cost axes, hypervolume, importance, five parameters
+    assert report.count('<script type="application/json" class="figure"') == 3 + 1 + 1 + 5
+    assert "normalised hypervolume" in report and "design-space shape: sr" in report
 
 
 def test_report_is_offline(report: str) -> None:
     assert '<script src="http' not in report
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?:", report)
-    assert len(report) > 3_000_000  # plotly.js inlined...
-    assert report.count("* plotly.js v") == 1  # ...exactly once (its licence banner)
+    assert report.count('id="plotly-gz"') == 1  # plotly.js inlined once, gzip-compressed (finding 11)
+    assert len(report.encode()) < 2_300_000  # was 4.9 MB with plotly.js inlined as text
+    packed = report[report.index('id="plotly-gz">') + len('id="plotly-gz">'):]
+    js = gzip.decompress(base64.b64decode(packed[: packed.index("</script>")])).decode()
+    assert js == plotly.offline.get_plotlyjs()
 
 
 def test_report_pareto_table_lists_the_front(report: str, study_db: StudyDB) -> None:
@@ -43,7 +50,12 @@ def test_report_pareto_table_lists_the_front(report: str, study_db: StudyDB) -> 
     table = table[: table.index("</table>")]
     assert table.count("<tr>") == len(front) + 1
     for r in front:
-        assert f'<td class="num">{r.number}</td>' in table and html.escape(r.label) in table
+        assert f'<a href="#trial-{r.number}">{r.number}</a>' in table and html.escape(r.label) in table
+        # per-trial detail for each Pareto trial: its export command and its ArchSpec
+        detail = report[report.index(f'<details id="trial-{r.number}">'):]
+        detail = detail[: detail.index("</details>")]
+        assert f"dse export small --trial {r.number} --storage" in detail and "in_channels: 3" in detail
+    assert report.count("<details id=") == len(front)
 
 
 def test_report_escapes_a_hostile_study_name(study_db: StudyDB, tmp_path: Path) -> None:
@@ -59,3 +71,11 @@ def test_report_of_three_objectives_and_unknown_study(study_db: StudyDB, tmp_pat
     with pytest.raises(DseError, match="no study named"):
         write_report(study_db.url, "absent", tmp_path / "x.html")
     assert not (tmp_path / "x.html").exists()
+
+
+def test_report_counts_infeasible_apart_from_completed(report: str, study_db: StudyDB) -> None:
+    from dashboards.data import status_counts
+
+    counts = status_counts(rec.load_trials(study_db.url, "small"))
+    assert counts["infeasible"] > 0
+    assert f"completed: {counts['completed']}, infeasible: {counts['infeasible']}" in report
