@@ -185,11 +185,10 @@ def _run_workers(session, workers: int, trials: int | None, timeout: float | Non
         return
     print_pareto(session.study)
     failed = outcome.failed_workers()
-    if failed and completed_count(outcome.counts) < target:
-        fail(DseError(f"{len(failed)} of {workers} workers exited with errors (see above); continue with "
+    if failed:
+        fail(DseError(f"{len(failed)} of {workers} workers failed: {outcome.failures()}; "
+                      f"{completed_count(outcome.counts)}/{target} completed trials; continue with "
                       f"`dse worker {name} --storage {storage}`"))
-    elif failed:
-        console.print(f"[yellow]{len(failed)} of {workers} workers exited with errors (see above)[/]")
 
 
 @app.command()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -63,83 +65,81 @@ def cost_summary(c: Cost) -> str:
     )
 
 
-def pareto_table(study) -> Table:
-    from dse.study.progress import summary_rows
+def _fmt(value: float | None, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
 
-    table = Table(title=f"Pareto set of {escape(study.study_name)}", header_style="bold")
+
+def pareto_table(name: str, records: list, directions: list[str]) -> Table:
+    """The Pareto set (label, params, size, MACs, accuracy) of ``records``, sorted by size."""
+    from dse.study.progress import pareto_records
+
+    table = Table(title=f"Pareto set of {escape(name)}", header_style="bold")
     for col in ("trial", "label", "params", "size", "MACs", "val acc"):
         table.add_column(col, justify="left" if col == "label" else "right")
-    for r in summary_rows(study):
-        dup = f" (= #{r['duplicate_of']})" if r["duplicate_of"] is not None else ""
+    for r in pareto_records(records, directions):
+        dup = f" (= #{r.duplicate_of})" if r.duplicate_of is not None else ""
+        acc = f"{100 * r.val_acc:.2f}%" if r.val_acc is not None else ", ".join(f"{v:.4g}" for v in r.values or ())
         table.add_row(
-            f"{r['trial']}{dup}", escape(str(r["label"])), f"{r['params']:,}", human(r["size_bytes"], "B"), human(r["macs"]),
-            f"{100 * r['val_acc']:.2f}%",
+            f"{r.number}{dup}", escape(r.label), _fmt(r.params_count, ","),
+            "-" if r.size_bytes is None else human(r.size_bytes, "B"), "-" if r.macs is None else human(r.macs), acc,
         )
     return table
 
 
 def print_pareto(study) -> None:
-    console.print(pareto_table(study))
+    from dse.study.records import records_of
+
+    console.print(pareto_table(study.study_name, records_of(study), [d.name.lower() for d in study.directions]))
 
 
 def print_studies(storage: str) -> None:
-    import optuna
+    from dse.study.records import list_study_summaries, load_trials
 
-    from dse.study import attrs
-    from dse.study.runner import status_counts
-    from dse.study.storage import open_storage
-
-    opened = open_storage(storage, heartbeat=False, create=False)
     table = Table(title=f"studies in {escape(storage)}", header_style="bold")
     for col in ("study", "dataset", "objectives", "completed", "pruned", "infeasible", "failed", "running"):
         table.add_column(col)
-    for summary in optuna.get_all_study_summaries(opened, include_best_trial=False):
-        study = optuna.load_study(study_name=summary.study_name, storage=opened)
-        counts = status_counts(study)
-        objectives = study.user_attrs.get(attrs.STUDY_OBJECTIVES) or [{"name": d.name.lower()} for d in study.directions]
-        failed = sum(counts[k] for k in ("failed", "diverged", "oom", "invalid", "interrupted"))
+    for summary in list_study_summaries(storage):
+        counts = Counter(r.status for r in load_trials(storage, summary.name, with_arch=False))
+        failed = sum(counts[k] for k in ("failed", "diverged", "oom", "invalid"))
         table.add_row(
-            escape(summary.study_name), escape(str((study.user_attrs.get(attrs.STUDY_DATASET) or {}).get("name", "?"))),
-            escape(", ".join(str(o["name"]) for o in objectives)), str(counts["completed"] + counts["duplicate"]),
-            str(counts["pruned"]), str(counts["infeasible"]), str(failed), str(counts["running"]),
+            escape(summary.name), escape(summary.dataset or "?"), escape(", ".join(o.name for o in summary.objectives)),
+            str(counts["completed"] + counts["duplicate"]), str(counts["pruned"]), str(counts["infeasible"]),
+            str(failed), str(counts["running"]),
         )
     console.print(table)
 
 
 def print_show(name: str, storage: str, csv_path: str | None) -> None:
-    import optuna
+    from pathlib import Path
 
-    from dse.study.runner import status_counts
-    from dse.study.storage import StorageError, open_storage
+    from dse.errors import DseError
+    from dse.study.records import load_study_info, load_trials
 
-    opened = open_storage(storage, heartbeat=False, create=False)
-    try:
-        study = optuna.load_study(study_name=name, storage=opened)
-    except KeyError:
-        raise StorageError(f"no study named {name!r} in {storage}") from None
-    console.print(pareto_table(study))
-    counts = status_counts(study)
+    if csv_path and not Path(csv_path).parent.is_dir():
+        raise DseError(f"--csv {csv_path}: no folder {Path(csv_path).parent}; give a path in an existing folder")
+    info = load_study_info(storage, name)
+    records = load_trials(storage, name)
+    console.print(pareto_table(name, records, [o.direction for o in info.objectives]))
+    counts = Counter(r.status for r in records)
     console.print("trial states: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), highlight=False)
-    missing = _missing_grid_points(study)
+    missing = _missing_grid_points(info, records)
     if missing:
         console.print(f"grid points without a completed trial ({len(missing)}): {describe_points(missing)}",
                       highlight=False, markup=False)
-    saved = training_time_saved(study)
+    saved = training_time_saved(records)
     if saved:
         console.print(saved, highlight=False)
     if csv_path:
-        write_trials_csv(study, csv_path)
-        console.print(f"wrote {len(study.trials)} trials to {escape(csv_path)}", highlight=False)
+        write_trials_csv(records, csv_path)
+        console.print(f"wrote {len(records)} trials to {csv_path}", highlight=False, markup=False)
 
 
-def _missing_grid_points(study) -> list[dict]:
-    from dse.study import attrs
-    from dse.study.runner import COUNTED, trial_status
+def _missing_grid_points(info, records: list) -> list[dict]:
+    from dse.study.records import COUNTED
     from dse.study.sweep import missing_grid_points
 
-    measured = [t.params for t in study.get_trials(deepcopy=False) if trial_status(t) in COUNTED]
-    return missing_grid_points(study.user_attrs.get(attrs.STUDY_CONFIG) or {},
-                               study.user_attrs.get(attrs.STUDY_SPACE), measured)
+    measured = [r.params for r in records if r.status in COUNTED]
+    return missing_grid_points(dict(info.config), dict(info.space) or None, measured)
 
 
 def print_spaces() -> None:
@@ -157,42 +157,39 @@ def print_spaces() -> None:
         console.print(table)
 
 
-def write_trials_csv(study, path: str) -> None:
+def write_trials_csv(records: list, path: str) -> None:
     """Every trial as one CSV row: number, state, dse status, metrics, reason and sampled parameters."""
     import csv
 
-    from dse.study import attrs
-    from dse.study.runner import trial_status
+    from dse.errors import DseError
 
-    trials = study.get_trials(deepcopy=False)
-    param_names = sorted({k for t in trials for k in t.params})
-    metrics = {"label": attrs.ARCH_LABEL, "arch_hash": attrs.ARCH_HASH, "params": attrs.PARAMS, "macs": attrs.MACS,
-               "size_bytes": attrs.SIZE_BYTES, "val_acc": attrs.VAL_ACC, "train_seconds": attrs.TRAIN_SECONDS,
-               "duplicate_of": attrs.DUPLICATE_OF}
-    with open(path, "w", newline="") as fh:
+    param_names = sorted({k for r in records for k in r.params})
+    metrics = {"label": "label", "arch_hash": "arch_hash", "params": "params_count", "macs": "macs",
+               "size_bytes": "size_bytes", "val_acc": "val_acc", "train_seconds": "train_seconds",
+               "duplicate_of": "duplicate_of"}
+    try:
+        fh = open(path, "w", newline="")
+    except OSError as exc:
+        raise DseError(f"--csv {path}: cannot write the file ({exc.strerror}); give a path in an existing "
+                       "folder") from None
+    with fh:
         writer = csv.writer(fh)
         writer.writerow(["number", "state", "status", *metrics, "reason", *[f"param:{p}" for p in param_names]])
-        for t in trials:
-            ua = t.user_attrs
-            reason = ua.get(attrs.FAIL_REASON) or ua.get(attrs.PRUNE_REASON) or ua.get(attrs.INFEASIBLE_REASON) or ""
-            writer.writerow([t.number, t.state.name, trial_status(t), *[ua.get(a, "") for a in metrics.values()],
-                             reason, *[t.params.get(p, "") for p in param_names]])
+        for r in records:
+            row = [getattr(r, f) for f in metrics.values()]
+            writer.writerow([r.number, r.state, r.status, *["" if v is None else v for v in row], r.reason or "",
+                             *[r.params.get(p, "") for p in param_names]])
 
 
-def training_time_saved(study) -> str:
+def training_time_saved(records: list) -> str:
     """What cost filters, pruning and duplicate reuse saved, estimated from the mean full trial."""
-    from dse.study import attrs
-    from dse.study.runner import trial_status
-
-    trials = study.get_trials(deepcopy=False)
-    full = [t.user_attrs[attrs.TRAIN_SECONDS] for t in trials
-            if trial_status(t) == "completed" and attrs.TRAIN_SECONDS in t.user_attrs]
+    full = [r.train_seconds for r in records if r.status == "completed" and r.train_seconds is not None]
     if not full:
         return ""
     mean = sum(full) / len(full)
-    infeasible = sum(trial_status(t) == "infeasible" for t in trials)
-    duplicates = sum(trial_status(t) == "duplicate" for t in trials)
-    pruned = [t.user_attrs.get(attrs.TRAIN_SECONDS, 0.0) for t in trials if trial_status(t) == "pruned"]
+    infeasible = sum(r.status == "infeasible" for r in records)
+    duplicates = sum(r.status == "duplicate" for r in records)
+    pruned = [r.train_seconds or 0.0 for r in records if r.status == "pruned"]
     pruned_saved = sum(max(0.0, mean - spent) for spent in pruned)
     return (
         f"training time saved (vs {mean:.1f} s per full trial): cost filters {infeasible} x = {infeasible * mean:.0f} s, "

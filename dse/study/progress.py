@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dse.study import attrs
+from dse.study.records import TrialRecord
 from dse.study.pareto import pareto_mask, to_loss
 from dse.study.runner import COUNTED, completed_count, stored_target, trial_status
 
@@ -28,6 +28,15 @@ def pareto_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     directions = [d.name.lower() for d in study.directions]
     mask = pareto_mask(to_loss(np.array([t.values for t in trials], dtype=float), directions))
     return [t for t, keep in zip(trials, mask) if keep]
+
+
+def pareto_records(records: list[TrialRecord], directions: list[str]) -> list[TrialRecord]:
+    """The records of the Pareto front (completed, feasible, trained), by size then trial number."""
+    done = [r for r in records if r.status in COUNTED and r.values is not None and len(r.values) == len(directions)]
+    if not done:
+        return []
+    mask = pareto_mask(to_loss(np.array([r.values for r in done], dtype=float), directions))
+    return sorted((r for r, keep in zip(done, mask) if keep), key=lambda r: (r.params_count or 0, r.number))
 
 
 def _fmt_seconds(seconds: float | None) -> str:
@@ -91,20 +100,3 @@ class StudyProgress:
             f" [magenta]{counts['infeasible']} infeasible[/] [cyan]{counts['running']} running[/] | front {front}"
         )
         self.progress.update(self.task, completed=min(done, self.target), stats=stats, left=_fmt_seconds(left))
-
-
-def summary_rows(study: optuna.Study) -> list[dict]:
-    """The Pareto set as plain rows (label, params, size, MACs, accuracy), sorted by size."""
-    rows = []
-    for t in pareto_trials(study):
-        ua = t.user_attrs
-        rows.append({
-            "trial": t.number,
-            "label": ua.get(attrs.ARCH_LABEL, ""),
-            "params": ua.get(attrs.PARAMS),
-            "size_bytes": ua.get(attrs.SIZE_BYTES),
-            "macs": ua.get(attrs.MACS),
-            "val_acc": t.values[0],
-            "duplicate_of": ua.get(attrs.DUPLICATE_OF),
-        })
-    return sorted(rows, key=lambda r: (r["params"] or 0))

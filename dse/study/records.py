@@ -1,42 +1,41 @@
 """Read-only readers of dse studies: summaries, study info and one record per trial.
 
-Everything here only reads. SQLite databases are opened through a read-only URI
-(``file:...?mode=ro``), so a reader can neither create a missing file nor write to one; other
-databases are opened with Optuna's ``RDBStorage`` without table creation, and only SELECTs run.
-
-Trials are read with a handful of set-based SELECTs on Optuna's RDB tables (about 50 times faster
-than ``RDBStorage.get_all_trials`` on a 10,000-trial study); where that schema is not what this
-module expects, the readers fall back to ``get_trials(deepcopy=False)``. Studies not created by
-dse (no ``dse:*`` attrs) are read too: objectives are then named ``objective 0``, ``objective 1``...
+Everything here only reads, through Optuna's public API: ``optuna.load_study`` on a read-only
+storage and ``study.get_trials(deepcopy=False)``, which goes through Optuna's cached storage (as
+optuna-dashboard reads): the first read loads every trial, later reads fetch only the trials that
+were unfinished or are new. SQLite files are opened with ``mode=ro`` (``dse.study.storage``), so a
+reader can neither create nor change a file, and a file that is not an Optuna storage is refused.
+Studies not created by dse (no ``dse:*`` attrs) are read too: objectives are then named
+``objective 0``, ``objective 1``... ``trial_status`` is dse's one mapping from a trial to its status.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import math
-import urllib.parse
-from collections import defaultdict
+import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import optuna
-import sqlalchemy as sa
-from optuna.storages import RDBStorage
-from optuna.storages._rdb import models
 from optuna.trial import FrozenTrial, TrialState
 
-from dse.errors import DseError
 from dse.study import attrs
-from dse.study.rdb_read import fetch_trials, gc_paused
+from dse.study.storage import StorageError, open_readonly, readonly_url
+
+__all__ = ["STATES", "StorageReadError", "StudyInfo", "StudySummary", "TrialRecord", "list_study_summaries",
+           "load_study_info", "load_trial", "load_trials", "readonly_url", "records_of", "study_fingerprint",
+           "trial_status", "COUNTED", "FAILED"]
 
 STATES: tuple[str, ...] = tuple(s.name for s in TrialState)
+COUNTED = ("completed", "duplicate")  # trial statuses that count toward a study's target
+FAILED = ("failed", "diverged", "oom", "invalid")  # statuses of a FAIL trial
 _CONSTRAINT_PREFIX = attrs.CONSTRAINTS_KEY
 
 
-class StorageReadError(DseError):
+class StorageReadError(StorageError):
     """A storage or study that cannot be read (missing file, unknown study name)."""
 
 
@@ -113,35 +112,47 @@ _METRIC_FIELDS = {"val_acc": "val_acc", "params": "params_count", "size_bytes": 
 
 
 # ------------------------------------------------------------------------------ opening storage
-def readonly_url(storage_url: str) -> str:
-    """``storage_url`` made read-only where the driver allows it (SQLite files: ``mode=ro``)."""
-    url = sa.engine.make_url(storage_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or url.database.startswith("file:"):
-        return storage_url
-    path = Path(url.database).expanduser().resolve()
-    if not path.is_file():
-        raise StorageReadError(f"storage {storage_url}: no such SQLite file {path}")
-    query = urllib.parse.urlencode([(k, v) for k, vs in url.query.items() for v in ((vs,) if isinstance(vs, str) else vs)
-                                    if k not in ("mode", "uri")] + [("mode", "ro"), ("uri", "true")])
-    return f"sqlite:///file:{urllib.parse.quote(str(path))}?{query}"
+_lock = threading.Lock()
+_storages: dict[str, optuna.storages.RDBStorage] = {}
+_studies: dict[tuple[str, str], tuple[int, optuna.Study]] = {}
+_records: dict[tuple[str, str, bool], dict[int, tuple[FrozenTrial, TrialRecord]]] = {}
 
 
-@functools.lru_cache(maxsize=16)
-def _storage(storage_url: str) -> RDBStorage:
-    try:
-        return RDBStorage(readonly_url(storage_url), skip_table_creation=True)
-    except StorageReadError:
-        raise
-    except Exception as exc:
-        raise StorageReadError(f"cannot read storage {storage_url}: {exc}") from exc
+def _storage(storage_url: str) -> optuna.storages.RDBStorage:
+    with _lock:
+        storage = _storages.get(storage_url)
+    if storage is None:
+        try:
+            storage = open_readonly(storage_url)
+        except StorageError as exc:
+            raise StorageReadError(str(exc)) from None
+        with _lock:
+            storage = _storages.setdefault(storage_url, storage)
+    return storage
 
 
-def _study_id(storage: RDBStorage, name: str) -> int:
+def _study_id(storage: optuna.storages.RDBStorage, name: str) -> int:
     try:
         return storage.get_study_id_from_name(name)
     except KeyError:
         names = ", ".join(s.study_name for s in storage.get_all_studies()) or "none"
         raise StorageReadError(f"no study named {name!r} in this storage (studies: {names})") from None
+
+
+def _study(storage_url: str, name: str) -> optuna.Study:
+    """The study, kept open so that Optuna's cached storage re-reads only changed trials."""
+    storage = _storage(storage_url)
+    study_id = _study_id(storage, name)
+    with _lock:
+        known = _studies.get((storage_url, name))
+    if known is not None and known[0] == study_id:
+        return known[1]
+    study = optuna.load_study(study_name=name, storage=storage)
+    with _lock:
+        _studies[(storage_url, name)] = (study_id, study)
+        for key in [k for k in _records if k[:2] == (storage_url, name)]:
+            del _records[key]
+    return study
 
 
 def _objectives(user_attrs: Mapping[str, Any], directions: Iterable[Any]) -> tuple[Objective, ...]:
@@ -160,39 +171,27 @@ def _mapping(value: Any) -> dict[str, Any]:
 def list_study_summaries(storage_url: str) -> list[StudySummary]:
     """Every study in the storage with its trial counts by state, in creation order."""
     storage = _storage(storage_url)
-    t = models.TrialModel.__table__
-    query = sa.select(t.c.study_id, t.c.state, sa.func.count(), sa.func.max(t.c.datetime_start),
-                      sa.func.max(t.c.datetime_complete)).group_by(t.c.study_id, t.c.state)
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATES, 0))
-    last: dict[int, _dt.datetime] = {}
-    studies = models.StudyModel.__table__
-    with storage.engine.connect() as conn:
-        for study_id, state, n, start, done in conn.execute(query):
-            counts[study_id][_state_name(state)] = n
-            for when in (w for w in (start, done) if w is not None):
-                last[study_id] = max(last.get(study_id, when), when)
-        ids = {name: sid for sid, name in conn.execute(sa.select(studies.c.study_id, studies.c.study_name))}
     out = []
     for s in storage.get_all_studies():
-        sid = ids.get(s.study_name, -1)
+        trials = _study(storage_url, s.study_name).get_trials(deepcopy=False)
+        counts = dict.fromkeys(STATES, 0)
+        counts.update(Counter(t.state.name for t in trials))
+        times = [w for t in trials for w in (t.datetime_start, t.datetime_complete) if w is not None]
         dataset = s.user_attrs.get(attrs.STUDY_DATASET)
         out.append(StudySummary(
-            name=s.study_name, counts=counts[sid],
+            name=s.study_name, counts=counts,
             dataset=str(dataset["name"]) if isinstance(dataset, dict) and "name" in dataset else None,
             objectives=_objectives(s.user_attrs, s.directions),
-            n_trials=sum(counts[sid].values()), last_update=_utc(last.get(sid)),
+            n_trials=len(trials), last_update=max(times).astimezone(_dt.timezone.utc) if times else None,
         ))
     return out
 
 
-def load_study_info(storage_url: str, name: str) -> StudyInfo:
-    storage = _storage(storage_url)
-    study_id = _study_id(storage, name)
-    user = storage.get_study_user_attrs(study_id)
+def _info(name: str, user: Mapping[str, Any], directions: Iterable[Any]) -> StudyInfo:
     target = user.get(attrs.STUDY_TARGET_TRIALS)
     version = user.get(attrs.STUDY_VERSION)
     return StudyInfo(
-        name=name, objectives=_objectives(user, storage.get_study_directions(study_id)),
+        name=name, objectives=_objectives(user, directions),
         dataset=_mapping(user.get(attrs.STUDY_DATASET)), config=_mapping(user.get(attrs.STUDY_CONFIG)),
         space=_mapping(user.get(attrs.STUDY_SPACE)),
         target=target if isinstance(target, int) and not isinstance(target, bool) else None,
@@ -201,56 +200,75 @@ def load_study_info(storage_url: str, name: str) -> StudyInfo:
     )
 
 
-def study_fingerprint(storage_url: str, name: str) -> tuple[Any, ...]:
-    """A cheap value that changes whenever a trial is added or changes state (for caches)."""
+def load_study_info(storage_url: str, name: str) -> StudyInfo:
     storage = _storage(storage_url)
     study_id = _study_id(storage, name)
-    t = models.TrialModel.__table__
-    query = (sa.select(t.c.state, sa.func.count(), sa.func.max(t.c.trial_id), sa.func.max(t.c.datetime_complete))
-             .where(t.c.study_id == study_id).group_by(t.c.state))
-    with storage.engine.connect() as conn:
-        return tuple(sorted((_state_name(r[0]), r[1], r[2], str(r[3])) for r in conn.execute(query)))
+    return _info(name, storage.get_study_user_attrs(study_id), storage.get_study_directions(study_id))
+
+
+def study_fingerprint(storage_url: str, name: str) -> tuple[Any, ...]:
+    """A cheap value that changes whenever a trial is added or changes state (for caches)."""
+    trials = _study(storage_url, name).get_trials(deepcopy=False)
+    done = [t.datetime_complete for t in trials if t.datetime_complete is not None]
+    return (len(trials), tuple(sorted(Counter(t.state.name for t in trials).items())), str(max(done, default=None)))
 
 
 def load_trials(storage_url: str, study_name: str, *, with_arch: bool = True) -> list[TrialRecord]:
     """One TrialRecord per trial of ``study_name``, ordered by trial number.
 
-    ``with_arch=False`` leaves ``arch`` None (a third of the load time on big studies); fetch
-    one trial's full record with ``load_trial``."""
-    return _load(storage_url, study_name, None, with_arch)
+    ``with_arch=False`` leaves ``arch`` None; fetch one trial's full record with ``load_trial``.
+    Records of finished trials are kept between calls (a finished trial never changes)."""
+    study = _study(storage_url, study_name)
+    names = load_study_info(storage_url, study_name).objective_names
+    trials = study.get_trials(deepcopy=False)
+    with _lock:
+        cache = _records.setdefault((storage_url, study_name, with_arch), {})
+    out = []
+    for t in trials:
+        hit = cache.get(t.number)
+        if hit is not None and hit[0] is t:
+            out.append(hit[1])
+            continue
+        record = _from_frozen(t, names, with_arch)
+        if t.state.is_finished():
+            cache[t.number] = (t, record)
+        out.append(record)
+    return out
 
 
 def load_trial(storage_url: str, study_name: str, number: int) -> TrialRecord:
     """The full record (with ``arch``) of trial ``number``."""
-    found = _load(storage_url, study_name, (int(number),), True)
+    found = [r for r in load_trials(storage_url, study_name) if r.number == int(number)]
     if not found:
         raise StorageReadError(f"study {study_name!r} has no trial number {number}")
     return found[0]
 
 
-def _load(storage_url: str, study_name: str, numbers: tuple[int, ...] | None, with_arch: bool) -> list[TrialRecord]:
-    storage = _storage(storage_url)
-    study_id = _study_id(storage, study_name)
-    names = load_study_info(storage_url, study_name).objective_names
-    dbapi_error = getattr(storage.engine.dialect.loaded_dbapi, "Error", sa.exc.SQLAlchemyError)
-    try:
-        return _load_fast(storage, study_id, names, numbers, with_arch)
-    except (sa.exc.SQLAlchemyError, dbapi_error):  # an unexpected schema: use Optuna's own reader
-        trials = optuna.load_study(study_name=study_name, storage=storage).get_trials(deepcopy=False)
-        chosen = [t for t in trials if numbers is None or t.number in numbers]
-        return [_from_frozen(t, names, with_arch) for t in chosen]
+def records_of(study: optuna.Study) -> list[TrialRecord]:
+    """The records of an open study (e.g. the one a run just wrote to)."""
+    names = _info(study.study_name, study.user_attrs, study.directions).objective_names
+    return [_from_frozen(t, names) for t in study.get_trials(deepcopy=False)]
+
+
+def trial_status(trial: FrozenTrial) -> str:
+    """dse's status of a trial: running, waiting, completed, duplicate, infeasible, pruned, failed,
+    diverged, oom or invalid."""
+    return _status(trial.state.name, trial.user_attrs.get(attrs.STATUS), any(c > 0 for c in _constraints(trial.system_attrs)))
+
+
+def _status(state: str, stored: Any, violated: bool) -> str:
+    if state in ("RUNNING", "WAITING"):
+        return state.lower()
+    if state == "FAIL":
+        return stored if stored in FAILED else "failed"
+    if state == "PRUNED":
+        return "pruned"
+    if stored in (*COUNTED, "infeasible"):
+        return str(stored)
+    return "infeasible" if violated else "completed"
 
 
 # ------------------------------------------------------------------------------ building records
-def _state_name(state: Any) -> str:
-    return state.name if isinstance(state, TrialState) else str(state)
-
-
-def _utc(when: _dt.datetime | None) -> _dt.datetime | None:
-    """Optuna's RDB stores naive UTC: make it timezone-aware UTC."""
-    return None if when is None else when.replace(tzinfo=_dt.timezone.utc)
-
-
 def _num(value: Any) -> float | None:
     kind = type(value)  # exact types: bool is not a number here
     return float(value) if kind is float or kind is int else None
@@ -267,11 +285,8 @@ def _make_record(number: int, state: str, values: tuple[float, ...] | None, para
                  user: Mapping[str, Any], constraints: tuple[float, ...], start: _dt.datetime | None,
                  done: _dt.datetime | None, objectives: tuple[str, ...]) -> TrialRecord:
     by_name = dict(zip(objectives, values)) if values is not None and len(values) == len(objectives) else {}
-    status = user.get(attrs.STATUS)
     violated = any(c > 0 for c in constraints)
-    if not isinstance(status, str):
-        status = {"COMPLETE": "infeasible" if violated else "completed", "PRUNED": "pruned",
-                  "FAIL": "failed"}.get(state, state.lower())
+    status = _status(state, user.get(attrs.STATUS), violated)
     curve_raw = user.get(attrs.VAL_CURVE)
     curve = tuple(float(v) for v in curve_raw if type(v) in (int, float)) if isinstance(curve_raw, list) else ()
     acc = _num(user.get(attrs.VAL_ACC))
@@ -307,31 +322,8 @@ def _constraints(system: Mapping[str, Any]) -> tuple[float, ...]:
 
 
 def _from_frozen(t: FrozenTrial, objectives: tuple[str, ...], with_arch: bool = True) -> TrialRecord:
-    """The same record from Optuna's API (FrozenTrial datetimes are naive local time)."""
+    """The record of one FrozenTrial (its datetimes are naive local time)."""
     user = t.user_attrs if with_arch else {k: v for k, v in t.user_attrs.items() if k != attrs.ARCH_SPEC}
     start, done = (None if w is None else w.astimezone(_dt.timezone.utc) for w in (t.datetime_start, t.datetime_complete))
     return _make_record(t.number, t.state.name, tuple(t.values) if t.values is not None else None, t.params,
-                        user, tuple(t.constraints.values()), start, done, objectives)
-
-
-_USER_KEYS = (attrs.ARCH_HASH, attrs.ARCH_LABEL, attrs.PARAMS, attrs.MACS, attrs.SIZE_BYTES, attrs.VAL_CURVE,
-              attrs.VAL_ACC, attrs.TRAIN_SECONDS, attrs.STATUS, attrs.FAIL_REASON, attrs.PRUNE_REASON,
-              attrs.INFEASIBLE_REASON, attrs.DUPLICATE_OF)
-
-
-def _load_fast(storage: RDBStorage, study_id: int, objectives: tuple[str, ...], numbers: tuple[int, ...] | None,
-               with_arch: bool) -> list[TrialRecord]:
-    keys = _USER_KEYS + ((attrs.ARCH_SPEC,) if with_arch else ())
-    got = fetch_trials(storage, study_id, numbers, keys, _CONSTRAINT_PREFIX)
-    rows, vals, prm, usr, sysa = got.rows, got.values, got.params, got.user, got.system
-    with gc_paused():
-        out = []
-        for tid, number, state, start, done in rows:
-            v = vals.get(tid)
-            values_t = tuple(v[i] for i in sorted(v)) if v else None
-            out.append(_make_record(number, _state_name(state), values_t, prm.get(tid, {}), usr.get(tid, {}),
-                                    _constraints(sysa.get(tid, {})), _utc(start), _utc(done), objectives))
-    out.sort(key=lambda r: r.number)
-    return out
-
-
+                        user, _constraints(t.system_attrs), start, done, objectives)

@@ -1,61 +1,53 @@
 """Creating, continuing and running studies until a target number of completed trials.
 
 ``--trials N`` is the study's target total of completed (trained) trials, not N more: running the
-same command after an interruption finishes the job. Several workers may run the loop against one
-storage; each checks the shared count before starting a trial, and again after the trial exists
-(``claim_slot``): trial numbers are handed out in creation order under a database lock, so when
-workers race for the last slots only the lowest-numbered trials run and the others are handed
-back as WAITING trials (the next worker or run picks them up first). The total therefore does not
-overshoot the target, except by trials still running when a counted trial failed meanwhile.
+same command after an interruption finishes the job. The loop is Optuna's ``study.optimize`` with a
+callback that stops it once the completed trials plus the trials still running (in any worker)
+reach the target; a worker then waits, and starts ``optimize`` again only if one of those running
+trials fails (``optimize_until``). Optuna records the heartbeats; a trial whose worker died is
+failed by the next worker that looks and its parameters are re-queued (``dse.study.storage``).
+
+Exactly N: one process alone reaches exactly N completed trials. Several workers reach N, and at
+most ``workers - 1`` more: each checks the shared count before it starts a trial, so workers that
+check in the same instant (before either trial exists) may both start the last one. The surplus
+trials are ordinary finished trials; ``docs/workers.md`` says more.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import random
 import socket
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import optuna
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 import dse
 from dse.errors import DseError
 from dse.study import attrs
 from dse.study.config import StudyConfig, config_from_data
-from dse.study.heartbeat import Heartbeat, fail_dead_trials
-from dse.study.objective import Objective, TrialFailed
+from dse.study.objective import TrialFailed
+from dse.study.records import COUNTED, trial_status
 from dse.study.storage import DatabaseUnavailable, open_storage, safe_url
 
+__all__ = ["COUNTED", "RunOutcome", "StudyExistsError", "completed_count", "create_or_continue",
+           "load_stored_config", "optimize_until", "run_until", "status_counts",
+           "stored_target", "trial_status", "worker_id"]
+
 log = logging.getLogger(__name__)
-COUNTED = ("completed", "duplicate")  # trials that count toward the target
 MAX_FRUITLESS = 200  # consecutive trials that count for nothing before a run gives up
 POLL_SECONDS = 2.0
+INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
 
 
 class StudyExistsError(DseError):
     """The study exists in the storage with a different config."""
-
-
-def trial_status(trial: optuna.trial.FrozenTrial) -> str:
-    """dse's status of a trial (running, completed, duplicate, pruned, infeasible, failed, ...)."""
-    if trial.state == optuna.trial.TrialState.RUNNING:
-        return "running"
-    if trial.state == optuna.trial.TrialState.WAITING:
-        return "waiting"
-    status = trial.user_attrs.get(attrs.STATUS)
-    if trial.state == optuna.trial.TrialState.FAIL:
-        return status if status and status not in COUNTED else "failed"
-    if trial.state == optuna.trial.TrialState.PRUNED:
-        return "pruned"
-    return status or "completed"
 
 
 def status_counts(study: optuna.Study) -> Counter:
@@ -113,105 +105,10 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim_slot(study: optuna.Study, trial: optuna.Trial, target: int) -> bool:
-    """True when ``trial`` fits under ``target``: counted trials plus the running or waiting
-    trials numbered before it leave room for it."""
-    ahead = 0
-    for other in study.get_trials(deepcopy=False):
-        if other.number == trial.number:
-            continue
-        status = trial_status(other)
-        if status in COUNTED or (status in ("running", "waiting") and other.number < trial.number):
-            ahead += 1
-    return ahead < target
-
-
-def _fail_after(trial: optuna.Trial, study: optuna.Study, reason: str) -> None:
-    """Mark ``trial`` failed with ``reason`` on the way out of an interrupt or crash."""
-    try:
-        trial.set_user_attr(attrs.FAIL_REASON, reason)
-        study.tell(trial, state=TrialState.FAIL)
-    except Exception:  # noqa: BLE001 - the heartbeat lapses and another worker fails it
-        pass
-
-
-def run_trial(study: optuna.Study, objective: Callable[[optuna.Trial], Any], target: int) -> bool:
-    """Ask for a trial, claim a slot under ``target``, run ``objective`` with heartbeats and tell
-    the result; False when the slot was taken by others (the trial is handed back as WAITING).
-
-    Like ``study.optimize(n_trials=1, catch=(TrialFailed,))`` plus the claim. Ctrl-C marks the
-    trial failed and re-raises; a lost database leaves it running (its heartbeat stops, so
-    another worker fails and retries it) and raises ``DatabaseUnavailable``.
-    """
-    fail_dead_trials(study)
-    with _as_in_optimize(study):
-        return _run_trial(study, objective, target)
-
-
-@contextmanager
-def _as_in_optimize(study: optuna.Study) -> Iterator[None]:
-    """Let Optuna treat ask/tell as inside ``optimize``: GridSampler calls ``study.stop()`` when the
-    grid is used up, and ``ask`` warns about heartbeats, both only outside ``optimize``."""
-    local = getattr(study, "_thread_local", None)
-    saved = getattr(local, "in_optimize_loop", None)
-    if saved is not None:
-        local.in_optimize_loop = True
-    try:
-        yield
-    finally:
-        if saved is not None:
-            local.in_optimize_loop = saved
-
-
-def _run_trial(study: optuna.Study, objective: Callable[[optuna.Trial], Any], target: int) -> bool:
-    trial = study.ask()
-    storage = study._storage  # noqa: SLF001 - Optuna keeps heartbeats and trial states there
-    state: TrialState | None = None
-    values: Any = None
-    try:
-        with Heartbeat(storage, trial._trial_id):  # noqa: SLF001 - beats from the start
-            if not claim_slot(study, trial, target):
-                storage.set_trial_state_values(trial._trial_id, state=TrialState.WAITING)  # noqa: SLF001
-                return False
-            trial.set_user_attr(attrs.WORKER, worker_id())
-            values = objective(trial)
-    except optuna.TrialPruned:
-        state = TrialState.PRUNED
-    except TrialFailed:
-        state = TrialState.FAIL
-    except optuna.exceptions.UpdateFinishedTrialError:
-        _taken_away(trial)
-        return True
-    except DatabaseUnavailable:
-        raise
-    except KeyboardInterrupt:
-        _fail_after(trial, study, "interrupted (Ctrl-C or SIGTERM)")
-        raise
-    except Exception as exc:
-        _fail_after(trial, study, f"{type(exc).__name__}: {exc}"[:2000])
-        raise
-    try:
-        if storage.get_trial(trial._trial_id).state.is_finished():  # noqa: SLF001
-            _taken_away(trial)
-        elif state is None:
-            study.tell(trial, values, skip_if_finished=True)
-        else:
-            study.tell(trial, state=state, skip_if_finished=True)
-    except optuna.exceptions.UpdateFinishedTrialError:
-        _taken_away(trial)
-    return True
-
-
 def stored_target(study: optuna.Study) -> int | None:
     """The study's target of completed trials as stored now (read from the storage), or None."""
     stored = study.user_attrs.get(attrs.STUDY_TARGET_TRIALS)
     return stored if isinstance(stored, int) and stored >= 1 else None
-
-
-def _taken_away(trial: optuna.Trial) -> None:
-    log.warning("trial %d was marked failed by another worker while this one ran it (its heartbeats "
-                "did not reach the database in time); its result is dropped and its parameters retried",
-                trial.number)
 
 
 @dataclass
@@ -222,52 +119,153 @@ class RunOutcome:
     stopped_by: str  # "target", "timeout", "grid", "fruitless"
 
 
+class _Leave(BaseException):
+    """Ends ``study.optimize`` without telling the trial (Optuna tells only on ``Exception``):
+    its database is gone, or another worker already failed it. The trial's heartbeat stops, so
+    it goes stale and is retried elsewhere."""
+
+    def __init__(self, cause: BaseException | None, number: int) -> None:
+        super().__init__(str(cause))
+        self.cause, self.number = cause, number
+
+
+def _guarded(objective: Callable[[optuna.Trial], Any]) -> Callable[[optuna.Trial], Any]:
+    """``objective`` with dse's bookkeeping: the worker that ran the trial, and the reason of a
+    failure (Ctrl-C, a crash) recorded before Optuna marks the trial failed."""
+
+    def run(trial: optuna.Trial) -> Any:
+        try:
+            trial.set_user_attr(attrs.WORKER, worker_id())
+            values = objective(trial)
+            if trial.number not in {t.number for t in trial.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}:
+                raise optuna.exceptions.UpdateFinishedTrialError("failed by another worker")
+            return values
+        except DatabaseUnavailable as exc:
+            raise _Leave(exc, trial.number) from None
+        except optuna.exceptions.UpdateFinishedTrialError:
+            raise _Leave(None, trial.number) from None
+        except (optuna.TrialPruned, TrialFailed):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            reason = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+            try:
+                trial.set_user_attr(attrs.FAIL_REASON, reason[:2000])
+            except Exception:  # noqa: BLE001 - the trial is failed anyway
+                pass
+            raise
+
+    return run
+
+
+class _Watch:
+    """``optimize`` callback: refresh the counts after each trial and stop the loop when no slot
+    is left for another trial (completed + running >= target), or the run is fruitless."""
+
+    def __init__(self, target: Callable[[], int], counted: Callable[[FrozenTrial], bool],
+                 on_trial: Callable[[optuna.Study, Counter], None] | None) -> None:
+        self.target, self.counted, self.on_trial = target, counted, on_trial
+        self.fruitless = 0
+
+    def counts(self, study: optuna.Study) -> tuple[Counter, int, int]:
+        trials = study.get_trials(deepcopy=False)
+        counts = Counter(trial_status(t) for t in trials)
+        done = sum(self.counted(t) for t in trials)
+        return counts, done, sum(t.state == TrialState.RUNNING for t in trials)
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        self.fruitless = 0 if self.counted(trial) else self.fruitless + 1
+        counts, done, running = self.counts(study)
+        if self.on_trial is not None:
+            self.on_trial(study, counts)
+        if done + running >= self.target() or self.fruitless >= MAX_FRUITLESS:
+            study.stop()
+
+
+def _is_dse_counted(trial: FrozenTrial) -> bool:
+    return trial_status(trial) in COUNTED
+
+
+def _is_complete(trial: FrozenTrial) -> bool:
+    return trial.state == TrialState.COMPLETE
+
+
+def optimize_until(
+    study: optuna.Study,
+    objective: Callable[[optuna.Trial], Any],
+    target: int,
+    *,
+    counted: Callable[[FrozenTrial], bool] = _is_complete,
+    timeout: float | None = None,
+    on_trial: Callable[[optuna.Study, Counter], None] | None = None,
+    follow_stored_target: bool = False,
+    grid_size: int | None = None,
+    catch: tuple[type[Exception], ...] = (TrialFailed,),
+) -> RunOutcome:
+    """Run ANY ``objective(trial)`` on ``study`` until ``target`` trials that are ``counted``
+    (default: COMPLETE) exist, all workers together; WAITING (enqueued) trials are run first.
+
+    ``follow_stored_target``: re-read the study's stored target before every trial, so that
+    ``dse resume NAME --trials N`` reaches running workers. Ctrl-C marks the running trial failed
+    ("interrupted") and re-raises; a lost database leaves it running (another worker retries it
+    once its heartbeat lapses) and raises ``DatabaseUnavailable``. Several workers may overshoot
+    ``target`` by at most ``workers - 1`` (see the module docstring).
+    """
+    current = [target]
+
+    def target_now() -> int:
+        if follow_stored_target:
+            current[0] = stored_target(study) or current[0]
+        return current[0]
+
+    watch = _Watch(target_now, counted, on_trial)
+    callbacks: list[Any] = [watch]
+    if counted is _is_complete and not follow_stored_target:
+        callbacks.append(optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)))
+    start = time.monotonic()
+    while True:
+        goal = target_now()
+        counts, done, running = watch.counts(study)
+        if on_trial is not None:
+            on_trial(study, counts)
+        elapsed = time.monotonic() - start
+        finished = sum(counts.values()) - counts["running"] - counts["waiting"]
+        for stopped_by, reached in (("target", done >= goal), ("timeout", timeout is not None and elapsed >= timeout),
+                                    ("grid", grid_size is not None and finished >= grid_size),
+                                    ("fruitless", watch.fruitless >= MAX_FRUITLESS)):
+            if reached:
+                return RunOutcome(counts, goal, elapsed, stopped_by)
+        if done + running >= goal:  # others are finishing the last trials; wait in case one fails
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                optuna.storages.fail_stale_trials(study)
+            time.sleep(POLL_SECONDS)
+            continue
+        try:
+            study.optimize(_guarded(objective), timeout=None if timeout is None else timeout - elapsed,
+                           catch=catch, callbacks=callbacks)
+        except _Leave as left:
+            if isinstance(left.cause, DatabaseUnavailable):
+                raise left.cause from None
+            log.warning("trial %d was marked failed by another worker while this one ran it (its heartbeats "
+                        "did not reach the database in time); its result is dropped and its parameters "
+                        "retried", left.number)
+
+
 def run_until(
     study: optuna.Study,
-    objective: Objective,
-    config: StudyConfig,
+    objective: Callable[[optuna.Trial], Any],
+    config: StudyConfig | None,
     target: int,
     timeout: float | None = None,
     on_trial: Callable[[optuna.Study, Counter], None] | None = None,
     grid_size: int | None = None,
     follow_stored_target: bool = False,
 ) -> RunOutcome:
-    """Run trials until ``target`` completed trials exist in the study (all workers together).
+    """Run dse trials until ``target`` completed trials (completed or duplicate) exist.
 
-    ``follow_stored_target`` (workers): re-read the study's stored target before every trial, so
-    a later ``dse resume NAME --trials N`` raises or lowers it for running workers too; otherwise
-    ``target`` becomes the stored target.
-    """
+    ``follow_stored_target`` (workers): follow the study's stored target; otherwise ``target``
+    becomes the stored target."""
     if not follow_stored_target:
         study.set_user_attr(attrs.STUDY_TARGET_TRIALS, target)
-    start = time.monotonic()
-    fruitless = 0
-    before: int | None = None  # completed count before this process's last trial
-    while True:
-        if follow_stored_target:
-            target = stored_target(study) or target
-        counts = status_counts(study)
-        if on_trial is not None:
-            on_trial(study, counts)
-        done = completed_count(counts)
-        if before is not None:
-            fruitless = 0 if done > before else fruitless + 1
-            before = None
-        elapsed = time.monotonic() - start
-        if done >= target:
-            return RunOutcome(counts, target, elapsed, "target")
-        if timeout is not None and elapsed >= timeout:
-            return RunOutcome(counts, target, elapsed, "timeout")
-        if grid_size is not None and sum(counts.values()) - counts["running"] - counts["waiting"] >= grid_size:
-            return RunOutcome(counts, target, elapsed, "grid")
-        if fruitless >= MAX_FRUITLESS:
-            return RunOutcome(counts, target, elapsed, "fruitless")
-        if done + counts["running"] >= target:
-            # others are finishing the last trials; wait in case one of them fails
-            fail_dead_trials(study)
-            time.sleep(POLL_SECONDS)
-            continue
-        if run_trial(study, objective, target):
-            before = done
-        else:
-            time.sleep(random.uniform(0.2, 1.0))  # others hold the last slots; look again shortly
+    return optimize_until(study, objective, target, counted=_is_dse_counted, timeout=timeout, on_trial=on_trial,
+                          follow_stored_target=follow_stored_target, grid_size=grid_size)

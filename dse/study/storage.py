@@ -1,27 +1,32 @@
 """Opening a study's Optuna storage: SQLite for one machine, PostgreSQL/MySQL for many workers.
 
-SQLite files are switched to WAL journaling and opened with a long busy timeout, so that a handful
-of local worker processes share one file without "database is locked" failures. Workers record
-heartbeats; a trial whose worker stopped beating for ``grace_period`` seconds is marked failed and
-its parameters are re-queued (Optuna's RetryHeartbeatStaleTrialCallback).
+URLs: ``sqlite:///PATH``, ``postgresql://USER@HOST/DB`` and ``mysql://USER@HOST/DB`` (a bare scheme
+gets the installed driver: psycopg 3 or psycopg2, PyMySQL or mysqlclient); an explicit driver
+(``postgresql+psycopg2://``, ``mysql+pymysql://``) is used as written.
 
-Every storage call is retried with exponential backoff when the database is transiently
-unavailable (connection refused or dropped, SQLite "database is locked", deadlocks); after the last
-attempt it raises ``DatabaseUnavailable`` with one line naming the database and the cause.
-Environment variables (for tests and unusual setups): ``DSE_HEARTBEAT_INTERVAL`` and
-``DSE_GRACE_PERIOD`` (whole seconds), ``DSE_DB_RETRIES`` (attempts) and ``DSE_DB_RETRY_DELAY``
-(first backoff in seconds, doubled per attempt up to 30 s).
+SQLite files are switched to WAL journaling and opened with a long busy timeout, so that a handful
+of local worker processes share one file. Workers record heartbeats (Optuna's); a trial whose
+worker stopped beating for ``grace_period`` seconds is failed and its parameters re-queued
+(``RetryHeartbeatStaleTrialCallback``). Read-only callers use ``open_readonly``: SQLite files are
+then opened with ``mode=ro``, and a file that is not an Optuna storage is refused.
+
+Idempotent storage calls (reads, heartbeats, attribute writes) are retried with tenacity while the
+database is transiently unavailable; after the last attempt they raise ``DatabaseUnavailable`` with
+one line. Trial creation and state changes are not retried: a lost one fails the trial, which the
+stale-trial retry re-queues. Environment: ``DSE_HEARTBEAT_INTERVAL`` and ``DSE_GRACE_PERIOD``
+(whole seconds), ``DSE_DB_RETRIES`` (attempts), ``DSE_DB_RETRY_DELAY`` (first backoff, seconds).
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import logging
 import os
 import random
 import sqlite3
 import threading
-import time
+import urllib.parse
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,18 +34,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import optuna
+import tenacity
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import (
-    ArgumentError,
-    DBAPIError,
-    InterfaceError,
-    NoSuchModuleError,
-    OperationalError,
-    PendingRollbackError,
-)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 
 from dse.errors import DseError
+from dse.study import _optuna_compat as compat
+from dse.study import attrs
 
 HEARTBEAT_INTERVAL = 10  # seconds between a running trial's heartbeats (DSE_HEARTBEAT_INTERVAL)
 GRACE_PERIOD = 40  # seconds without a heartbeat before a running trial counts as dead (DSE_GRACE_PERIOD)
@@ -49,6 +50,12 @@ DB_RETRIES = 6  # attempts of one storage call before giving up (DSE_DB_RETRIES)
 DB_RETRY_DELAY = 1.0  # first backoff in seconds, doubled per attempt (DSE_DB_RETRY_DELAY)
 DB_RETRY_MAX_DELAY = 30.0
 MAX_RETRY_OF_DEAD_TRIAL = 3  # a trial whose worker died is re-queued at most this often
+DRIVERS = {  # scheme -> (SQLAlchemy driver name, module), preferred first; extra that installs one
+    "sqlite": ((), ""),
+    "postgresql": ((("psycopg", "psycopg"), ("psycopg2", "psycopg2")), "postgres"),
+    "mysql": ((("pymysql", "pymysql"), ("mysqldb", "MySQLdb")), "mysql"),
+}
+URL_FORMS = "sqlite:///PATH, postgresql://USER@HOST/DB or mysql://USER@HOST/DB"
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)  # one INFO record per retry (the benchmark counts them)
@@ -114,17 +121,6 @@ class RetryPolicy:
         return base * random.uniform(0.75, 1.25)
 
 
-class _DropRetriedQueryWarning(logging.Filter):
-    """Optuna logs "Caught an error from sqlalchemy ... Falling back" when a read fails; the retry
-    here handles that error and reports it in one line, so the multi-line warning is dropped."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Caught an error from sqlalchemy")
-
-
-logging.getLogger("optuna.storages._rdb.storage").addFilter(_DropRetriedQueryWarning())
-
-
 def is_transient(exc: BaseException) -> bool:
     """True for errors that a retry may cure: lost/refused connections, locks, deadlocks."""
     seen: set[int] = set()
@@ -152,49 +148,42 @@ def _cause(exc: BaseException) -> str:
 
 def call_with_retries(fn: Callable[[], T], policy: RetryPolicy, what: str) -> T:
     """``fn()``, retried with backoff on transient database errors; ``DatabaseUnavailable`` at last."""
-    start = time.monotonic()
-    for attempt in range(1, policy.attempts + 1):
-        try:
-            return fn()
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            if attempt == policy.attempts:
-                cause = _cause(exc)
-                state = "is locked by another process" if "locked" in cause.lower() else "is unreachable"
-                raise DatabaseUnavailable(
-                    f"{what} {state}: {cause} (gave up after {policy.attempts} attempts "
-                    f"in {time.monotonic() - start:.0f} s)"
-                ) from None
-            delay = policy.delay(attempt)
-            log.info("%s: %s; retry %d of %d in %.1f s", what, _cause(exc), attempt, policy.attempts - 1, delay)
-            time.sleep(delay)
-    raise DatabaseUnavailable(f"{what} is unreachable")  # not reached: attempts >= 1
+
+    def give_up(state: tenacity.RetryCallState) -> T:
+        exc = state.outcome.exception() if state.outcome else None
+        cause = _cause(exc) if exc else "unknown error"
+        status = "is locked by another process" if "locked" in cause.lower() else "is unreachable"
+        raise DatabaseUnavailable(f"{what} {status}: {cause} (gave up after {policy.attempts} attempts "
+                                  f"in {state.seconds_since_start:.0f} s)")
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.info("%s: %s; retry %d of %d in %.1f s", what, _cause(exc) if exc else "?", state.attempt_number,
+                 policy.attempts - 1, state.upcoming_sleep)
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(is_transient), stop=tenacity.stop_after_attempt(policy.attempts),
+        wait=lambda state: policy.delay(state.attempt_number), before_sleep=before_sleep,
+        retry_error_callback=give_up,
+    )
+    return retrying(fn)
 
 
 _local = threading.local()  # a storage method calling another one is retried only once, outermost
-_RETRIED = (  # the RDBStorage methods Optuna's cached storage and dse call
-    "create_new_study", "delete_study", "set_study_user_attr", "set_study_system_attr",
+IDEMPOTENT = (  # reads, heartbeats and attribute writes: safe to repeat after a lost connection
     "get_study_id_from_name", "get_study_name_from_id", "get_study_directions", "get_study_user_attrs",
-    "get_study_system_attrs", "get_all_studies", "_create_new_trial", "_set_trial_param",
-    "get_trial_id_from_study_id_trial_number", "_get_best_trial_id", "set_trial_state_values",
-    "set_trial_intermediate_value", "set_trial_user_attr", "set_trial_system_attr", "get_trial",
-    "_get_trials", "get_all_trials", "get_n_trials", "record_heartbeat", "_get_stale_trial_ids",
+    "get_study_system_attrs", "get_all_studies", "get_trial_id_from_study_id_trial_number", "get_trial",
+    "get_all_trials", "get_n_trials", "get_best_trial", "get_trial_user_attrs", "get_trial_system_attrs",
+    "set_study_user_attr", "set_study_system_attr", "set_trial_user_attr", "set_trial_system_attr",
+    "set_trial_intermediate_value", "record_heartbeat", *compat.PRIVATE_IDEMPOTENT_READS,
 )
 
 
-class RetryingRDBStorage(optuna.storages.RDBStorage):
-    """Optuna's RDBStorage whose calls survive short database outages and SQLite lock contention."""
-
-    retry_policy: RetryPolicy = RetryPolicy()
-    retry_label: str = "the database"
-
-
 def _retrying(name: str) -> Callable[..., Any]:
-    method = getattr(optuna.storages.RDBStorage, name)
+    method = getattr(compat.HeartbeatFromCreation, name)
 
     @functools.wraps(method)
-    def wrapper(self: RetryingRDBStorage, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: DseStorage, *args: Any, **kwargs: Any) -> Any:
         if getattr(_local, "active", False):
             return method(self, *args, **kwargs)
         _local.active = True
@@ -206,45 +195,90 @@ def _retrying(name: str) -> Callable[..., Any]:
     return wrapper
 
 
-for _name in _RETRIED:
-    setattr(RetryingRDBStorage, _name, _retrying(_name))
+class DseStorage(compat.HeartbeatFromCreation):
+    """Optuna's RDBStorage with retried idempotent calls and heartbeats from a trial's creation."""
+
+    retry_policy: RetryPolicy = RetryPolicy()
+    retry_label: str = "the database"
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        """A beat that cannot reach the database is skipped, not fatal: staleness is the verdict."""
+        try:
+            _retrying("record_heartbeat")(self, trial_id)
+        except DatabaseUnavailable:
+            log.info("heartbeat of trial id %d skipped: %s", trial_id, self.retry_label)
 
 
-class DseStorage(RetryingRDBStorage):
-    """A trial that becomes RUNNING gets its heartbeat at once, in the storage call itself.
+for _name in IDEMPOTENT:
+    if _name != "record_heartbeat":
+        setattr(DseStorage, _name, _retrying(_name))
 
-    Otherwise a worker killed between ``study.ask`` (which may spend seconds sampling) and its
-    first heartbeat would leave a RUNNING trial without one, which Optuna never counts as stale:
-    it would hold a slot of the target forever.
-    """
 
-    def _create_new_trial(self, study_id: int, template_trial: Any = None) -> Any:
-        frozen = super()._create_new_trial(study_id, template_trial)
-        if self.heartbeat_interval is not None and frozen.state == optuna.trial.TrialState.RUNNING:
-            self.record_heartbeat(frozen._trial_id)  # noqa: SLF001
-        return frozen
+class RetryDeadTrial(optuna.storages.RetryHeartbeatStaleTrialCallback):
+    """Optuna's re-queue of a heartbeat-stale trial, without the outcome of the dead run: its
+    constraint values (set again by the retry, Optuna would warn) and dse's per-run attributes."""
 
-    def set_trial_state_values(self, trial_id: int, state: Any, values: Any = None) -> bool:
-        if self.heartbeat_interval is not None and state == optuna.trial.TrialState.RUNNING:
-            # before the state change: a WAITING trial may carry an old beat from an earlier run
-            self.record_heartbeat(trial_id)
-        return super().set_trial_state_values(trial_id, state, values)
+    RUN_ATTRS = (attrs.STATUS, attrs.FAIL_REASON, attrs.PRUNE_REASON, attrs.INFEASIBLE_REASON, attrs.WORKER,
+                 attrs.VAL_CURVE, attrs.VAL_ACC, attrs.TRAIN_SECONDS, attrs.DUPLICATE_OF)
+
+    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        trial.user_attrs = {k: v for k, v in trial.user_attrs.items() if k not in self.RUN_ATTRS}
+        trial.system_attrs = {k: v for k, v in trial.system_attrs.items()
+                              if not k.startswith(attrs.CONSTRAINTS_KEY)}
+        super().__call__(study, trial)
+
+
+# ------------------------------------------------------------------------------ URLs and files
+def parse_url(url: str) -> URL:
+    """``url`` with a known scheme and, for a bare scheme, the installed driver."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageError(f"storage {url!r} is not a database URL; use {URL_FORMS}") from None
+    backend = parsed.get_backend_name()
+    if backend not in DRIVERS:
+        raise StorageError(f"storage {safe_url(url)}: unknown database {backend!r}; dse knows {URL_FORMS}")
+    drivers, extra = DRIVERS[backend]
+    if "+" in parsed.drivername or not drivers:
+        return parsed
+    for driver, module in drivers:
+        if importlib.util.find_spec(module) is not None:
+            return parsed.set(drivername=f"{backend}+{driver}")
+    raise StorageError(f"storage {safe_url(url)}: database driver missing (none of "
+                       f"{', '.join(m for _, m in drivers)}); install it with: pip install 'dse[{extra}]'")
 
 
 def sqlite_path(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
+    if parsed.database.startswith("file:"):
+        return Path(urllib.parse.unquote(parsed.database[5:].split("?", 1)[0]))
     return Path(parsed.database)
 
 
-def _prepare_sqlite(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT)
+def _sqlite_tables(path: Path, url: str) -> set[str]:
+    """The tables of SQLite file ``path``, read without writing; one line when it is no database."""
     try:
-        con.execute("PRAGMA journal_mode=WAL")  # persistent: readers never block the writer
-    finally:
-        con.close()
+        con = sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro", uri=True)
+        try:
+            return {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"storage {url}: {path} is not a SQLite database ({exc})") from None
+
+
+def check_sqlite_storage(path: Path, url: str, *, allow_new: bool) -> None:
+    """Refuse a SQLite file that is not an Optuna storage (``allow_new``: an empty one is fine)."""
+    tables = _sqlite_tables(path, url)
+    if "studies" in tables and "trials" in tables:
+        return
+    if allow_new and not tables:
+        return
+    kind = "an empty file" if not tables else "a SQLite database without Optuna's tables"
+    raise StorageError(f"storage {url}: {path} is {kind}, not an Optuna storage; give the file a dse "
+                       "study was launched with")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -253,31 +287,44 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
+def _prepare_sqlite(path: Path, url: str, create: bool) -> None:
+    if not path.exists():
+        if not create:
+            raise StorageError(f"storage {url}: no such SQLite file {path}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        check_sqlite_storage(path, url, allow_new=create)
+    con = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")  # persistent: readers never block the writer
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"storage {url}: {path} cannot be used: {exc}") from None
+    finally:
+        con.close()
+
+
+def _driver_error(exc: BaseException) -> bool:
+    return isinstance(exc, (ModuleNotFoundError, ImportError)) or "NoSuchModuleError" in type(exc).__name__
+
+
+# ------------------------------------------------------------------------------ opening
 def open_storage(
     url: str, *, heartbeat: bool = True, create: bool = True, wait: bool = False
 ) -> optuna.storages.RDBStorage:
-    """An RDBStorage for ``url`` with dse's settings (WAL SQLite, heartbeats, retry of dead trials,
-    retries of calls while the database is unavailable).
+    """A storage for ``url`` with dse's settings (WAL SQLite, heartbeats, retry of dead trials,
+    retries of idempotent calls while the database is unavailable).
 
-    ``create=False`` refuses to create a new SQLite file (for readers and ``resume``). ``wait=True``
+    ``create=False`` refuses to create a new SQLite file (for ``resume`` and workers). ``wait=True``
     (workers) also retries the first connection with backoff instead of failing at once.
     """
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise StorageError(
-            f"storage {url!r} is not a database URL; use e.g. sqlite:///studies/NAME.db or "
-            "postgresql://user@host/db"
-        ) from None
+    parsed = parse_url(url)
     policy = RetryPolicy.from_env()
     engine_kwargs: dict = {}
     path = sqlite_path(url)
     if path is not None:
-        if not path.exists() and not create:
-            raise StorageError(f"storage {url}: no such SQLite file {path}")
-        _prepare_sqlite(path)
+        _prepare_sqlite(path, url, create)
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT}
-    else:
+    elif parsed.get_backend_name() != "sqlite":
         engine_kwargs["pool_pre_ping"] = True
     kwargs: dict = {}
     if heartbeat:
@@ -288,20 +335,18 @@ def open_storage(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             if heartbeat:
-                kwargs["heartbeat_stale_trial_callback"] = optuna.storages.RetryHeartbeatStaleTrialCallback(
-                    max_retry=MAX_RETRY_OF_DEAD_TRIAL
-                )
-            return DseStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+                kwargs["heartbeat_stale_trial_callback"] = RetryDeadTrial(max_retry=MAX_RETRY_OF_DEAD_TRIAL)
+            return DseStorage(parsed.render_as_string(hide_password=False), engine_kwargs=engine_kwargs, **kwargs)
 
     try:
         storage = call_with_retries(connect, policy, f"storage {safe_url(url)}") if wait else connect()
     except DatabaseUnavailable:
         raise
-    except (NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
-        extra = {"postgresql": "postgres", "mysql": "mysql"}.get(parsed.get_backend_name(), "")
-        hint = f"; install the driver with: pip install 'dse[{extra}]'" if extra else ""
-        raise StorageError(f"storage {safe_url(url)}: database driver missing ({exc}){hint}") from None
     except Exception as exc:  # connection refused, auth failure, unreadable file ...
+        if _driver_error(exc):
+            extra = DRIVERS.get(parsed.get_backend_name(), ((), ""))[1]
+            raise StorageError(f"storage {safe_url(url)}: database driver missing ({exc}); install it "
+                               f"with: pip install 'dse[{extra}]'") from None
         raise StorageError(f"storage {safe_url(url)} cannot be opened: {_cause(exc)}") from None
     if path is not None:
         event.listen(storage.engine, "connect", _sqlite_on_connect)
@@ -309,3 +354,36 @@ def open_storage(
     storage.retry_policy = policy
     storage.retry_label = f"storage {safe_url(url)}"
     return storage
+
+
+def readonly_url(url: str) -> str:
+    """``url`` made read-only where the driver allows it (SQLite files: ``mode=ro``)."""
+    parsed = parse_url(url)
+    path = sqlite_path(url)
+    if path is None or parsed.database.startswith("file:"):
+        return parsed.render_as_string(hide_password=False)
+    query = urllib.parse.urlencode([(k, v) for k, vs in parsed.query.items()
+                                    for v in ((vs,) if isinstance(vs, str) else vs)
+                                    if k not in ("mode", "uri")] + [("mode", "ro"), ("uri", "true")])
+    return f"sqlite:///file:{urllib.parse.quote(str(path.expanduser().resolve()))}?{query}"
+
+
+def open_readonly(url: str) -> optuna.storages.RDBStorage:
+    """A storage that only reads: SQLite through ``mode=ro`` (a missing file, or one that is not an
+    Optuna storage, is refused in one line and left untouched); no table creation elsewhere."""
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.is_file():
+            raise StorageError(f"storage {url}: no such SQLite file {path}")
+        check_sqlite_storage(path, url, allow_new=False)
+    try:
+        return DseStorage(readonly_url(url), skip_table_creation=True)
+    except StorageError:
+        raise
+    except Exception as exc:
+        if _driver_error(exc):
+            raise StorageError(f"storage {safe_url(url)}: database driver missing ({exc})") from None
+        raise StorageError(f"storage {safe_url(url)} cannot be read: {_cause(exc)}") from None
+
+
+compat.quiet_optuna_logs()

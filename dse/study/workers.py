@@ -216,14 +216,34 @@ class LocalWorkers:
         return [p.poll() for p in self.procs]
 
 
+def how_it_ended(code: int | None) -> str:
+    """A worker's return code in words: "exited with code 2", "was killed by SIGKILL"."""
+    if code is None:
+        return "is still running"
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
 @dataclass
 class PoolOutcome:
     counts: Counter
     target: int
     returncodes: list[int | None]
+    pids: list[int] = field(default_factory=list)
 
     def failed_workers(self) -> list[int]:
+        # 130: stopped by Ctrl-C/SIGTERM through the parent, which reports that itself
         return [i for i, code in enumerate(self.returncodes) if code not in (0, None)]
+
+    def failures(self) -> str:
+        """Which workers failed and how they ended, in one line ("" when none did)."""
+        failed = self.failed_workers()
+        return "; ".join(f"worker {i}{f' (pid {self.pids[i]})' if i < len(self.pids) else ''} "
+                         f"{how_it_ended(self.returncodes[i])}" for i in failed)
 
 
 def supervise(
@@ -247,4 +267,4 @@ def supervise(
     counts = status_counts(session.study)
     if on_poll is not None:
         on_poll(session.study, counts)
-    return PoolOutcome(counts, target, workers.returncodes())
+    return PoolOutcome(counts, target, workers.returncodes(), [p.pid for p in workers.procs])
