@@ -10,7 +10,6 @@ import pytest
 
 from dse.errors import DseError
 from dse.study import attrs
-from dse.study import rdb_read
 from dse.study import records as rec
 from tests.dashboards.conftest import HOSTILE, StudyDB, add_plain_study, make_db
 from tests.dashboards.synthetic import Mix, build_study
@@ -43,7 +42,7 @@ def test_load_trials_matches_optuna_trial_by_trial(study_db: StudyDB) -> None:
     info = rec.load_study_info(study_db.url, "small")
     records = rec.load_trials(study_db.url, "small")
     frozen = optuna.load_study(study_name="small", storage=study_db.url).get_trials(deepcopy=False)
-    assert records == [rec._from_frozen(t, info.objective_names) for t in frozen]  # fast SQL path == Optuna's API
+    assert records == [rec._from_frozen(t, info.objective_names) for t in frozen]
     assert [r.number for r in records] == list(range(120))
     for r, t in zip(records, frozen):
         assert r.state == t.state.name and r.params == t.params
@@ -137,13 +136,54 @@ def test_named_constraints_from_optunas_constraint_api(tmp_path: Path) -> None:
     assert good.constraints == (-0.1,) and good.feasible and good.status == "completed"
 
 
-def test_falls_back_to_optunas_reader_when_the_fast_sql_fails(study_db: StudyDB, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_finished_records_are_reused_and_new_trials_appear(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'inc.db'}"
+    add_plain_study(url, n=3)
+    first = rec.load_trials(url, "plain")
+    study = optuna.load_study(study_name="plain", storage=url)
+    study.tell(study.ask(), [0.3, 0.4])
+    second = rec.load_trials(url, "plain")
+    assert len(second) == 4 and all(a is b for a, b in zip(first, second))  # finished: kept
+    assert second[3].values == (0.3, 0.4) and second[3].status == "completed"
+
+
+@pytest.mark.parametrize("content", [b"", b"this is not a database at all" * 50])
+def test_a_file_that_is_not_an_optuna_storage_is_refused_and_untouched(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(content)
+    before = _digest(path)
+    for read in (rec.list_study_summaries, lambda url: rec.load_trials(url, "s")):
+        with pytest.raises(DseError, match="not an Optuna storage|not a SQLite database") as info:
+            read(f"sqlite:///{path}")
+        assert "\n" not in str(info.value)
+    assert _digest(path) == before and not (tmp_path / "junk.db-wal").exists()
+
+
+def test_a_sqlite_database_of_another_program_is_refused_untouched(tmp_path: Path) -> None:
     import sqlite3
 
-    fast = rec.load_trials(study_db.url, "small")
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE notes (x TEXT)")
+    con.commit()
+    con.close()
+    before = _digest(path)
+    with pytest.raises(DseError, match="without Optuna's tables, not an Optuna storage"):
+        rec.list_study_summaries(f"sqlite:///{path}")
+    assert _digest(path) == before
 
-    def broken(*args: object, **kwargs: object) -> None:
-        raise sqlite3.OperationalError("no such column: trial_user_attributes.value_json")
 
-    monkeypatch.setattr(rdb_read, "raw_rows", broken)
-    assert rec.load_trials(study_db.url, "small") == fast
+def test_one_status_mapping() -> None:
+    from optuna.trial import TrialState, create_trial
+
+    def status(state: TrialState, user: dict, **kw: object) -> str:
+        values = [1.0] if state == TrialState.COMPLETE else None
+        return rec.trial_status(create_trial(state=state, values=values, user_attrs=user, **kw))
+
+    assert status(TrialState.COMPLETE, {}) == "completed"
+    assert status(TrialState.COMPLETE, {attrs.STATUS: "duplicate"}) == "duplicate"
+    assert status(TrialState.COMPLETE, {}, system_attrs={"constraints:max_params": 0.2}) == "infeasible"
+    assert status(TrialState.FAIL, {attrs.STATUS: "oom"}) == "oom"
+    assert status(TrialState.FAIL, {attrs.STATUS: "completed"}) == "failed"  # died after its status was set
+    assert status(TrialState.PRUNED, {}) == "pruned"
+    assert status(TrialState.WAITING, {}) == "waiting"

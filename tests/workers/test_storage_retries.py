@@ -1,4 +1,5 @@
-"""Storage retries, the slot claim and dead-trial retry, in one process (no worker processes)."""
+"""Storage retries, the worker loop's waiting and dead-trial retry, in one process (no worker
+processes)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 import sqlite3
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import optuna
@@ -13,8 +15,9 @@ import pytest
 from optuna.trial import TrialState
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from dse.study import _optuna_compat as compat
 from dse.study import attrs, storage
-from dse.study.runner import claim_slot, run_trial
+from dse.study.runner import INTERRUPTED, optimize_until
 from dse.study.storage import (
     DatabaseUnavailable,
     RetryPolicy,
@@ -115,50 +118,77 @@ def _finish(study: optuna.Study, status: str = "completed") -> None:
     study.tell(trial, 1.0)
 
 
-def test_claim_counts_finished_and_earlier_live_trials(tmp_path: Path) -> None:
-    study = optuna.create_study(study_name="claim", storage=open_storage(f"sqlite:///{tmp_path / 'c.db'}"))
-    _finish(study)
-    _finish(study, "infeasible")  # does not count toward the target
-    running = study.ask()  # number 2, another worker's
-    mine = study.ask()  # number 3
-    assert claim_slot(study, mine, target=3)
-    assert not claim_slot(study, mine, target=2)  # 1 completed + 1 running before it
-    assert claim_slot(study, running, target=2)  # a later trial never blocks an earlier one
-    study.tell(mine, state=TrialState.FAIL)
-    study.tell(running, 1.0)
+def _open(tmp_path: Path, name: str) -> tuple[optuna.Study, storage.DseStorage]:
+    opened = open_storage(f"sqlite:///{tmp_path / (name + '.db')}")
+    return optuna.create_study(study_name=name, storage=opened), opened
 
 
-def test_surplus_trial_is_handed_back_as_waiting_and_reused(tmp_path: Path) -> None:
-    study = optuna.create_study(study_name="surplus", storage=open_storage(f"sqlite:///{tmp_path / 's.db'}"))
+def test_only_idempotent_calls_are_retried() -> None:
+    for name in ("get_all_trials", "set_trial_user_attr", "set_study_user_attr", "_get_trials", "get_trial"):
+        assert hasattr(getattr(storage.DseStorage, name), "__wrapped__"), name
+    for name in ("_create_new_trial", "set_trial_state_values", "_set_trial_param", "create_new_study"):
+        assert not hasattr(getattr(storage.DseStorage, name), "__wrapped__"), name
+
+
+def test_waits_while_others_hold_the_last_slot_and_runs_when_one_fails(tmp_path: Path, monkeypatch) -> None:
+    from dse.study import runner
+
+    monkeypatch.setattr(runner, "POLL_SECONDS", 0.1)
+    study, _ = _open(tmp_path, "slot")
     _finish(study)
-    other = study.ask()  # another worker holds the last slot of target 2
-    assert run_trial(study, lambda t: 1.0, target=2) is False
-    assert study.trials[2].state == TrialState.WAITING
-    study.tell(other, state=TrialState.FAIL)  # ... and its trial fails: the slot is free again
-    assert run_trial(study, lambda t: 1.0, target=2) is True
-    assert study.trials[2].state == TrialState.COMPLETE  # the handed-back trial was used
-    assert len(study.trials) == 3
+    other = study.ask()  # another worker holds the last slot of target 2 ...
+    threading.Timer(1.0, lambda: study.tell(other, state=TrialState.FAIL)).start()  # ... and fails
+    start = time.monotonic()
+    outcome = optimize_until(study, lambda t: 1.0, 2)
+    assert outcome.stopped_by == "target" and time.monotonic() - start >= 0.9
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE]
 
 
 @pytest.mark.slow
-def test_dead_trial_is_failed_and_its_parameters_retried(tmp_path: Path, monkeypatch) -> None:
+def test_concurrent_workers_overshoot_by_at_most_workers_minus_one(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    optuna.create_study(study_name="race", storage=open_storage(url))
+    target, workers = 6, 3
+
+    def work() -> None:
+        study = optuna.load_study(study_name="race", storage=open_storage(url))
+        optimize_until(study, lambda t: time.sleep(0.05) or t.suggest_float("x", 0, 1), target)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    done = len(optuna.load_study(study_name="race", storage=url).get_trials(states=(TrialState.COMPLETE,)))
+    assert target <= done <= target + workers - 1, done
+
+
+@pytest.mark.slow
+def test_dead_trial_is_failed_with_its_reason_and_retried_quietly(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DSE_HEARTBEAT_INTERVAL", "1")
     monkeypatch.setenv("DSE_GRACE_PERIOD", "2")
-    study = optuna.create_study(study_name="dead", storage=open_storage(f"sqlite:///{tmp_path / 'd.db'}"))
+    study, opened = _open(tmp_path, "dead")
     dead = study.ask()
     values = (dead.suggest_float("x", 0.0, 1.0), dead.suggest_categorical("k", ["a", "b", "c"]))
-    study._storage.record_heartbeat(dead._trial_id)  # its worker beats once, then is killed
-    time.sleep(3.2)
+    dead.set_constraint("max_params", 0.5)  # the retry sets it again: Optuna would warn
+    dead.set_user_attr(attrs.STATUS, "completed")  # an outcome of the dead run, not of the retry
+    time.sleep(3.2)  # its worker was killed: no more beats
     seen = []
 
     def objective(trial: optuna.Trial) -> float:
         seen.append((trial.suggest_float("x", 0.0, 1.0), trial.suggest_categorical("k", ["a", "b", "c"])))
+        trial.set_constraint("max_params", -0.5)
         return 1.0
 
-    assert run_trial(study, objective, target=1)
-    assert study.trials[0].state == TrialState.FAIL
-    retry = study.trials[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        optimize_until(study, objective, 1)
+    first, retry = study.trials
+    assert first.state == TrialState.FAIL
+    assert first.user_attrs[attrs.FAIL_REASON] == "worker lost: no heartbeat for 2 s"
     assert retry.state == TrialState.COMPLETE and retry.system_attrs["failed_trial"] == 0
+    assert attrs.FAIL_REASON not in retry.user_attrs and attrs.STATUS not in retry.user_attrs
+    assert retry.constraints == {"max_params": -0.5}
     assert seen == [values]  # suggest_* returned the dead trial's values
 
 
@@ -169,35 +199,71 @@ def test_worker_killed_right_after_ask_leaves_no_trial_running_forever(tmp_path:
     the same for a queued (WAITING) trial taken over by ``ask``."""
     monkeypatch.setenv("DSE_HEARTBEAT_INTERVAL", "1")
     monkeypatch.setenv("DSE_GRACE_PERIOD", "2")
-    study = optuna.create_study(study_name="early", storage=open_storage(f"sqlite:///{tmp_path / 'e.db'}"))
+    study, _ = _open(tmp_path, "early")
     study.enqueue_trial({"x": 0.5})
     queued = study.ask()  # takes the waiting trial: number 0
     fresh = study.ask()  # a new trial: number 1
     assert (queued.number, fresh.number) == (0, 1)
     time.sleep(3.2)  # neither "worker" ever beats again
-    assert run_trial(study, lambda t: 1.0, target=1)  # any worker's next trial clears them
+    optimize_until(study, lambda t: 1.0, 1)  # any worker's next trial clears them
     states = {t.number: t.state for t in study.trials}
     assert states[0] == states[1] == TrialState.FAIL, states
     assert TrialState.RUNNING not in states.values()
 
 
 def test_trial_failed_by_another_worker_meanwhile_is_dropped_not_fatal(tmp_path: Path, caplog) -> None:
-    study = optuna.create_study(study_name="late", storage=open_storage(f"sqlite:///{tmp_path / 'l.db'}"))
+    study, opened = _open(tmp_path, "late")
 
     def objective(trial: optuna.Trial) -> float:
-        # another worker saw no heartbeat for too long and failed this trial
-        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        if trial.number == 0:  # another worker saw no heartbeat for too long and failed this trial
+            opened.set_trial_state_values(compat.trial_id(trial), TrialState.FAIL)
         return 1.0
 
-    assert run_trial(study, objective, target=1) is True
-    assert study.trials[0].state == TrialState.FAIL
+    assert optimize_until(study, objective, 1).stopped_by == "target"
+    assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE]
     assert "was marked failed by another worker" in caplog.text
+
+
+def test_ctrl_c_fails_the_running_trial_with_its_reason(tmp_path: Path) -> None:
+    study, _ = _open(tmp_path, "stop")
+
+    def objective(trial: optuna.Trial) -> float:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        optimize_until(study, objective, 3)
+    (trial,) = study.trials
+    assert trial.state == TrialState.FAIL and trial.user_attrs[attrs.FAIL_REASON] == INTERRUPTED
+
+
+def test_lost_database_leaves_the_trial_running_and_raises_one_line(tmp_path: Path) -> None:
+    study, _ = _open(tmp_path, "lost")
+
+    def objective(trial: optuna.Trial) -> float:
+        raise DatabaseUnavailable("storage x is unreachable: gone (gave up after 3 attempts in 1 s)")
+
+    with pytest.raises(DatabaseUnavailable, match="unreachable"):
+        optimize_until(study, objective, 3)
+    assert [t.state for t in study.trials] == [TrialState.RUNNING]  # left for the heartbeat to expire
+
+
+def test_generic_objective_runs_enqueued_trials_first(tmp_path: Path) -> None:
+    study, _ = _open(tmp_path, "queue")
+    for seed in (1, 2):
+        study.enqueue_trial({"x": 0.25}, user_attrs={"dse:seed": seed})
+    seen = []
+
+    def objective(trial: optuna.Trial) -> float:
+        seen.append((trial.suggest_float("x", 0, 1), trial.user_attrs["dse:seed"]))
+        return 0.5
+
+    assert optimize_until(study, objective, 2).stopped_by == "target"
+    assert seen == [(0.25, 1), (0.25, 2)] and len(study.trials) == 2
 
 
 def test_a_session_left_pending_rollback_by_a_lost_connection_is_retried() -> None:
     """A connection lost inside a transaction surfaces as PendingRollbackError wrapped in Optuna's
     StorageInternalError; a retry (after Optuna's rollback) reconnects, so it is transient."""
-    import optuna
     from sqlalchemy.exc import PendingRollbackError
 
     from dse.study.storage import is_transient
