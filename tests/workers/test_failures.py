@@ -3,6 +3,7 @@ and Ctrl-C in `dse launch --workers`."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -89,3 +90,36 @@ def test_ctrl_c_stops_local_workers_cleanly(tmp_path: Path) -> None:
     assert len(interrupted) == 2, [(t.number, t.state) for t in trials]
     assert all("interrupted" in t.user_attrs.get(attrs.FAIL_REASON, "") for t in interrupted)
     assert done_before <= {t.number for t in trials if t.state == TrialState.COMPLETE}
+
+
+def test_launch_whose_worker_was_killed_exits_non_zero_naming_it(tmp_path: Path) -> None:
+    """A worker SIGKILLed mid-trial: its trial records why it failed, the survivor retries it
+    without Optuna's "constraint value is ignored" warning, and the launch names the dead worker."""
+    url = f"sqlite:///{tmp_path / 'kill.db'}"
+    config = study_config(tmp_path, "kill", url, trials=2, constraints={"max_params": 10_000_000},
+                          budget={"epochs": 1, "max_steps": 10, "train_subset": 640})
+    parent = subprocess.Popen(dse_command("launch", str(config), "--workers", "2"), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, env=dse_env())
+    try:
+        def a_running_trial():
+            try:
+                running = load("kill", url).get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            except KeyError:
+                return None
+            return next((t for t in running if attrs.WORKER in t.user_attrs and t.params), None)
+
+        victim = wait_for(a_running_trial, 240, "a worker running a trial", interval=0.1)
+        pid = int(victim.user_attrs[attrs.WORKER].rsplit(":", 1)[1])
+        os.kill(pid, signal.SIGKILL)
+        out, _ = parent.communicate(timeout=300)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+    assert parent.returncode == 2, out
+    assert f"(pid {pid}) was killed by SIGKILL" in out and "Traceback" not in out, out
+    assert "constraint value is ignored" not in out, out
+    trials = load("kill", url).get_trials()
+    dead = trials[victim.number]
+    assert dead.state == TrialState.FAIL and dead.user_attrs[attrs.FAIL_REASON] == "worker lost: no heartbeat for 3 s"
+    retries = [t for t in trials if t.system_attrs.get("failed_trial") == victim.number]
+    assert retries and retries[0].state == TrialState.COMPLETE and retries[0].params == dead.params

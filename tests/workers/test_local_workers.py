@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import optuna
@@ -50,3 +51,20 @@ def test_worker_needs_a_target_stored_by_launch(tmp_path: Path) -> None:
 def test_in_memory_sqlite_cannot_be_shared() -> None:
     with pytest.raises(WorkerError, match="in-memory database cannot be shared"):
         LocalWorkers("s", "sqlite:///:memory:", 2).start()
+
+
+def test_url_forms_get_the_installed_driver_and_typos_name_the_known_schemes() -> None:
+    from dse.study.storage import StorageError, parse_url
+
+    assert parse_url("postgresql://u@h/db").drivername == "postgresql+psycopg"  # psycopg 3 (dse[postgres])
+    assert parse_url("postgresql+psycopg2://u@h/db").drivername == "postgresql+psycopg2"  # kept as written
+    assert parse_url("mysql://u@h/db").drivername == "mysql+pymysql"  # mysqlclient is not installed
+    assert parse_url("sqlite:///x.db").drivername == "sqlite"
+    with pytest.raises(StorageError, match=r"unknown database 'sqlte'; dse knows sqlite:///PATH, postgresql://"):
+        parse_url("sqlte:///x.db")
+
+
+def test_dead_workers_are_named_with_how_they_ended() -> None:
+    outcome = workers.PoolOutcome(Counter(), 4, [0, -9, 2], [10, 11, 12])
+    assert outcome.failed_workers() == [1, 2]
+    assert outcome.failures() == "worker 1 (pid 11) was killed by SIGKILL; worker 2 (pid 12) exited with code 2"
