@@ -15,7 +15,9 @@ fails a test instead of silently breaking a guarantee.
    traceback, and a failed read as "Caught an error from sqlalchemy ... Falling back"; dse records
    the reason on the trial, retries the read and reports in one line, so those records are dropped.
 5. ``trial_id``: the storage id of a trial (``Trial._trial_id``), for the few storage calls that
-   need it.
+   need it; ``hand_back``: a RUNNING trial back to WAITING (the next ``ask`` of any worker takes
+   it), which Optuna's public API cannot express. dse's worker loop hands back a trial that finds
+   the target already covered, so that workers together end with exactly N trials.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ RDB_LOGGER = "optuna.storages._rdb.storage"  # where it logs "Caught an error fr
 def trial_id(trial: optuna.Trial | optuna.trial.FrozenTrial) -> int:
     """The storage id of ``trial`` (Optuna keeps it private)."""
     return trial._trial_id  # noqa: SLF001
+
+
+def hand_back(trial: optuna.Trial) -> None:
+    """Return a RUNNING trial, unrun, to the queue (WAITING)."""
+    trial.study._storage.set_trial_state_values(trial_id(trial), TrialState.WAITING)  # noqa: SLF001
 
 
 class HeartbeatFromCreation(optuna.storages.RDBStorage):

@@ -7,16 +7,18 @@ reach the target; a worker then waits, and starts ``optimize`` again only if one
 trials fails (``optimize_until``). Optuna records the heartbeats; a trial whose worker died is
 failed by the next worker that looks and its parameters are re-queued (``dse.study.storage``).
 
-Exactly N: one process alone reaches exactly N completed trials. Several workers reach N, and at
-most ``workers - 1`` more: each checks the shared count before it starts a trial, so workers that
-check in the same instant (before either trial exists) may both start the last one. The surplus
-trials are ordinary finished trials; ``docs/workers.md`` says more.
+Exactly N across workers: before it runs, a trial claims a slot. Trial numbers are handed out in
+creation order under a database lock, so when workers race for the last slots, the trial that
+finds the target covered by counted trials plus running or waiting trials numbered before it is
+handed back unrun as WAITING (``_optuna_compat.hand_back``; the next worker or run takes it first).
+``docs/workers.md`` says more.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import time
 import warnings
@@ -30,6 +32,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 import dse
 from dse.errors import DseError
+from dse.study import _optuna_compat as compat
 from dse.study import attrs
 from dse.study.config import StudyConfig, config_from_data
 from dse.study.objective import TrialFailed
@@ -121,20 +124,35 @@ class RunOutcome:
 
 class _Leave(BaseException):
     """Ends ``study.optimize`` without telling the trial (Optuna tells only on ``Exception``):
-    its database is gone, or another worker already failed it. The trial's heartbeat stops, so
-    it goes stale and is retried elsewhere."""
+    it was handed back, its database is gone, or another worker already failed it (then its
+    heartbeat stops, so it goes stale and is retried elsewhere)."""
 
-    def __init__(self, cause: BaseException | None, number: int) -> None:
+    def __init__(self, cause: BaseException | None, number: int, handed_back: bool = False) -> None:
         super().__init__(str(cause))
-        self.cause, self.number = cause, number
+        self.cause, self.number, self.handed_back = cause, number, handed_back
 
 
-def _guarded(objective: Callable[[optuna.Trial], Any]) -> Callable[[optuna.Trial], Any]:
-    """``objective`` with dse's bookkeeping: the worker that ran the trial, and the reason of a
-    failure (Ctrl-C, a crash) recorded before Optuna marks the trial failed."""
+def has_slot(trial: optuna.Trial, target: int, counted: Callable[[FrozenTrial], bool]) -> bool:
+    """True when ``trial`` fits under ``target``: counted trials plus the running or waiting
+    trials numbered before it leave room for it."""
+    ahead = 0
+    for other in trial.study.get_trials(deepcopy=False):
+        if other.number != trial.number and (counted(other) or (
+                other.state in (TrialState.RUNNING, TrialState.WAITING) and other.number < trial.number)):
+            ahead += 1
+    return ahead < target
+
+
+def _guarded(objective: Callable[[optuna.Trial], Any], target: Callable[[], int],
+             counted: Callable[[FrozenTrial], bool]) -> Callable[[optuna.Trial], Any]:
+    """``objective`` with dse's bookkeeping: the slot claim, the worker that ran the trial, and
+    the reason of a failure (Ctrl-C, a crash) recorded before Optuna marks the trial failed."""
 
     def run(trial: optuna.Trial) -> Any:
         try:
+            if not has_slot(trial, target(), counted):
+                compat.hand_back(trial)
+                raise _Leave(None, trial.number, handed_back=True)
             trial.set_user_attr(attrs.WORKER, worker_id())
             values = objective(trial)
             if trial.number not in {t.number for t in trial.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}:
@@ -207,8 +225,8 @@ def optimize_until(
     ``follow_stored_target``: re-read the study's stored target before every trial, so that
     ``dse resume NAME --trials N`` reaches running workers. Ctrl-C marks the running trial failed
     ("interrupted") and re-raises; a lost database leaves it running (another worker retries it
-    once its heartbeat lapses) and raises ``DatabaseUnavailable``. Several workers may overshoot
-    ``target`` by at most ``workers - 1`` (see the module docstring).
+    once its heartbeat lapses) and raises ``DatabaseUnavailable``. Workers together reach exactly
+    ``target`` (see the module docstring).
     """
     current = [target]
 
@@ -241,11 +259,14 @@ def optimize_until(
             time.sleep(POLL_SECONDS)
             continue
         try:
-            study.optimize(_guarded(objective), timeout=None if timeout is None else timeout - elapsed,
+            study.optimize(_guarded(objective, target_now, counted), timeout=None if timeout is None else timeout - elapsed,
                            catch=catch, callbacks=callbacks)
         except _Leave as left:
             if isinstance(left.cause, DatabaseUnavailable):
                 raise left.cause from None
+            if left.handed_back:  # others hold the last slots; look again shortly
+                time.sleep(random.uniform(0.2, 1.0))
+                continue
             log.warning("trial %d was marked failed by another worker while this one ran it (its heartbeats "
                         "did not reach the database in time); its result is dropped and its parameters "
                         "retried", left.number)

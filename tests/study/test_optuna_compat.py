@@ -85,3 +85,11 @@ def test_optimize_does_not_tell_a_trial_left_by_a_base_exception() -> None:
     with pytest.raises(Leave):
         study.optimize(lambda t: (_ for _ in ()).throw(Leave()), n_trials=1)
     assert study.trials[0].state == TrialState.RUNNING
+
+
+def test_a_handed_back_trial_is_taken_by_the_next_ask() -> None:
+    study = optuna.create_study()
+    trial = study.ask()
+    compat.hand_back(trial)
+    assert study.trials[0].state == TrialState.WAITING
+    assert study.ask().number == trial.number

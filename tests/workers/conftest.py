@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from dse.study.storage import safe_url
+from dse.study.storage import parse_url, safe_url
 from dse.study.workers import WORKER_ENTRY
 from tests.study.conftest import TINY_SPACE
 
@@ -84,6 +84,18 @@ def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         yield from fresh_database(request.param)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.servers),
+                        pytest.param("mysql", marks=pytest.mark.servers)])
+def bare_storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Like ``storage_url``, in the form most users write: ``postgresql://`` and ``mysql://``
+    without a driver (dse picks psycopg 3 and PyMySQL)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'workers.db'}"
+        return
+    for url in fresh_database(request.param):
+        yield make_url(url).set(drivername=request.param).render_as_string(hide_password=False)
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     yield from fresh_database("postgresql")
@@ -125,7 +137,8 @@ def start_worker(name: str, storage: str, **extra_env: str) -> subprocess.Popen:
 
 
 def load(name: str, storage: str) -> optuna.Study:
-    return optuna.load_study(study_name=name, storage=storage)
+    """The study through plain Optuna (a bare ``mysql://`` gets the driver dse would pick)."""
+    return optuna.load_study(study_name=name, storage=parse_url(storage).render_as_string(hide_password=False))
 
 
 def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.05) -> Any:

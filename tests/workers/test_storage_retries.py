@@ -145,7 +145,7 @@ def test_waits_while_others_hold_the_last_slot_and_runs_when_one_fails(tmp_path:
 
 
 @pytest.mark.slow
-def test_concurrent_workers_overshoot_by_at_most_workers_minus_one(tmp_path: Path) -> None:
+def test_concurrent_workers_reach_exactly_the_target(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'race.db'}"
     optuna.create_study(study_name="race", storage=open_storage(url))
     target, workers = 6, 3
@@ -159,8 +159,25 @@ def test_concurrent_workers_overshoot_by_at_most_workers_minus_one(tmp_path: Pat
         t.start()
     for t in threads:
         t.join(timeout=120)
-    done = len(optuna.load_study(study_name="race", storage=url).get_trials(states=(TrialState.COMPLETE,)))
-    assert target <= done <= target + workers - 1, done
+    trials = optuna.load_study(study_name="race", storage=url).get_trials()
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == target
+    assert {t.state for t in trials} <= {TrialState.COMPLETE, TrialState.WAITING}  # handed back, unrun
+
+
+def test_surplus_trial_is_handed_back_unrun_and_reused(tmp_path: Path, monkeypatch) -> None:
+    from dse.study import runner
+
+    monkeypatch.setattr(runner, "POLL_SECONDS", 0.1)
+    study, _ = _open(tmp_path, "surplus")
+    _finish(study)
+    other = study.ask()  # number 1: holds the last slot of target 2
+    mine = study.ask()  # number 2: a worker that checked before #1 existed
+    assert runner.has_slot(other, 2, runner._is_complete) and not runner.has_slot(mine, 2, runner._is_complete)
+    runner.compat.hand_back(mine)
+    assert study.trials[2].state == TrialState.WAITING
+    study.tell(other, state=TrialState.FAIL)  # ... and #1 fails: the slot is free again
+    optimize_until(study, lambda t: 1.0, 2)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE]
 
 
 @pytest.mark.slow

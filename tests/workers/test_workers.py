@@ -57,7 +57,8 @@ def test_four_workers_reach_exactly_the_target(storage_url: str, tmp_path: Path)
     assert f"{target} done" in run.stdout  # the parent's combined progress bar
 
 
-def test_killed_worker_trial_fails_and_is_retried(storage_url: str, tmp_path: Path) -> None:
+def test_killed_worker_trial_fails_and_is_retried(bare_storage_url: str, tmp_path: Path) -> None:
+    storage_url = bare_storage_url
     target = 4
     # Trials long enough (10 steps) to be caught mid-way by a 50 ms poll; the survivor starts only
     # once the victim is frozen, so it cannot finish the study before the victim has a trial.
