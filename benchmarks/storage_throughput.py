@@ -17,8 +17,8 @@ Reported per backend and worker count: completed trials; trials per second (comp
 the start signal until the target was reached); wall ms per trial (span / completed); worker ms
 per trial (workers x span / completed: the storage overhead one trial costs a worker, which with
 one worker is the plain per-trial overhead and with more workers on few cores includes waiting
-for a core); the median time of one completed ``run_trial`` call (dead-trial check, ask, slot
-claim, heartbeat, suggests, user attrs, tell); trials handed back as WAITING by the slot claim;
+for a core); the median time from one trial's start to the next one's in a worker (dead-trial check, ask,
+slot claim, heartbeat, suggests, user attrs, tell, count); trials handed back as WAITING by the slot claim;
 storage retries (e.g. SQLite "database is locked" after the busy timeout). PostgreSQL and
 MariaDB URLs come from DSE_TEST_POSTGRES_URL / DSE_TEST_MYSQL_URL (default: the local servers); a
 fresh database is created and dropped for each run. Results are printed and written to
@@ -102,17 +102,16 @@ def worker(url: str, name: str, target: int, barrier: Any, results: Any) -> None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.load_study(study_name=name, storage=open_storage(url),
                               sampler=optuna.samplers.RandomSampler(seed=os.getpid()))
-    durations: list[float] = []  # seconds per completed run_trial call (fail_stale, ask, claim ... tell)
-    real_run_trial = runner.run_trial
+    durations: list[float] = []  # seconds from one trial's start to the next one's (the whole loop)
+    last: list[float] = []
 
-    def timed_run_trial(*args: Any) -> bool:
-        start = time.perf_counter()
-        ran = real_run_trial(*args)
-        if ran:
-            durations.append(time.perf_counter() - start)
-        return ran
+    def timed_objective(trial: optuna.Trial) -> Any:
+        now = time.perf_counter()
+        if last:
+            durations.append(now - last[0])
+        last[:] = [now]
+        return zero_cost_objective(trial)
 
-    runner.run_trial = timed_run_trial  # run_until looks it up at call time
     reached: list[float] = []  # wall time when this worker first saw the target reached
 
     def on_trial(study: optuna.Study, counts: Any) -> None:
@@ -122,7 +121,7 @@ def worker(url: str, name: str, target: int, barrier: Any, results: Any) -> None
     barrier.wait()
     error = None
     try:
-        runner.run_until(study, zero_cost_objective, None, target, on_trial=on_trial)  # type: ignore[arg-type]
+        runner.run_until(study, timed_objective, None, target, on_trial=on_trial)  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001 - reported in the table
         error = f"{type(exc).__name__}: {exc}"[:300]
     results.put({"retries": counter.count, "error": error, "durations": durations,
