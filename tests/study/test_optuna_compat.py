@@ -93,3 +93,16 @@ def test_a_handed_back_trial_is_taken_by_the_next_ask() -> None:
     compat.hand_back(trial)
     assert study.trials[0].state == TrialState.WAITING
     assert study.ask().number == trial.number
+
+
+def test_the_fast_reads_know_the_schema_of_this_optuna(tmp_path: Path) -> None:
+    """A new Optuna schema revision fails here: check read_trial_rows against it, then add it."""
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 's.db'}")
+    assert storage.get_current_version() in compat.FAST_READ_SCHEMAS
+    assert compat.fast_reads_supported(storage)
+
+    class Newer(optuna.storages.RDBStorage):
+        def get_current_version(self) -> str:
+            return "v9.9.9.z"
+
+    assert not compat.fast_reads_supported(Newer(f"sqlite:///{tmp_path / 's.db'}"))

@@ -9,6 +9,7 @@ import optuna
 import pytest
 
 from dse.errors import DseError
+from dse.study import _optuna_compat as compat
 from dse.study import attrs
 from dse.study import records as rec
 from tests.dashboards.conftest import HOSTILE, StudyDB, add_plain_study, make_db
@@ -136,7 +137,34 @@ def test_named_constraints_from_optunas_constraint_api(tmp_path: Path) -> None:
     assert good.constraints == (-0.1,) and good.feasible and good.status == "completed"
 
 
-def test_finished_records_are_reused_and_new_trials_appear(tmp_path: Path) -> None:
+@pytest.fixture
+def public_path_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read as on a schema the fast path does not know: through Optuna's public API only."""
+    monkeypatch.setattr(compat, "fast_reads_supported", lambda storage: False)
+
+
+def test_public_path_gives_the_same_records_summaries_and_changes(study_db: StudyDB, monkeypatch) -> None:
+    fast = rec.load_trials(study_db.url, "small")
+    summaries = rec.list_study_summaries(study_db.url)
+    monkeypatch.setattr(compat, "fast_reads_supported", lambda storage: False)
+    assert rec.load_trials(study_db.url, "small") == fast
+    assert rec.list_study_summaries(study_db.url) == summaries
+    assert rec.load_trial(study_db.url, "small", 3) == fast[3]
+
+
+def test_falls_back_to_the_public_path_when_the_fast_sql_fails(study_db: StudyDB, monkeypatch) -> None:
+    import sqlite3
+
+    fast = rec.load_trials(study_db.url, "small")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("no such column: trial_user_attributes.value_json")
+
+    monkeypatch.setattr(compat, "read_trial_rows", broken)
+    assert rec.load_trials(study_db.url, "small") == fast
+
+
+def test_finished_records_are_reused_and_new_trials_appear(tmp_path: Path, public_path_only: None) -> None:
     url = f"sqlite:///{tmp_path / 'inc.db'}"
     add_plain_study(url, n=3)
     first = rec.load_trials(url, "plain")
