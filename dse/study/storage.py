@@ -383,7 +383,7 @@ def open_readonly(url: str) -> optuna.storages.RDBStorage:
     except Exception as exc:
         if _driver_error(exc):
             raise StorageError(f"storage {safe_url(url)}: database driver missing ({exc})") from None
-        raise StorageError(f"storage {safe_url(url)} cannot be read: {_cause(exc)}") from None
+        raise StorageError(f"storage {safe_url(url)} cannot be read as an Optuna storage: {_cause(exc)}") from None
 
 
 compat.quiet_optuna_logs()
