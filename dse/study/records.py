@@ -120,7 +120,6 @@ _METRIC_FIELDS = {"val_acc": "val_acc", "params": "params_count", "size_bytes": 
 _lock = threading.Lock()
 _storages: dict[str, optuna.storages.RDBStorage] = {}
 _studies: dict[tuple[str, str], tuple[int, optuna.Study]] = {}
-_records: dict[tuple[str, str, bool], dict[int, tuple[FrozenTrial, TrialRecord]]] = {}
 
 
 def _storage(storage_url: str) -> optuna.storages.RDBStorage:
@@ -155,8 +154,6 @@ def _study(storage_url: str, name: str) -> optuna.Study:
     study = optuna.load_study(study_name=name, storage=storage)
     with _lock:
         _studies[(storage_url, name)] = (study_id, study)
-        for key in [k for k in _records if k[:2] == (storage_url, name)]:
-            del _records[key]
     return study
 
 
@@ -249,7 +246,7 @@ def load_trials(storage_url: str, study_name: str, *, with_arch: bool = True) ->
 
     ``with_arch=False`` leaves ``arch`` None; fetch one trial's full record with ``load_trial``.
     Read with a few SELECTs where Optuna's schema is one dse knows (``_optuna_compat``), else
-    through Optuna's cached storage, keeping the records of finished trials between calls."""
+    through Optuna's cached storage."""
     return _load(storage_url, study_name, with_arch, None)
 
 
@@ -261,21 +258,8 @@ def _load(storage_url: str, study_name: str, with_arch: bool, numbers: tuple[int
     got = _fast(storage, compat.read_trial_rows, storage, study_id, keys, _CONSTRAINT_PREFIX, numbers)
     if got is not None:
         return _from_rows(got, names)
-    study = _study(storage_url, study_name)
-    trials = study.get_trials(deepcopy=False)
-    with _lock:
-        cache = _records.setdefault((storage_url, study_name, with_arch), {})
-    out = []
-    for t in trials:
-        hit = cache.get(t.number)
-        if hit is not None and hit[0] is t:
-            out.append(hit[1])
-            continue
-        record = _from_frozen(t, names, with_arch)
-        if t.state.is_finished():
-            cache[t.number] = (t, record)
-        out.append(record)
-    return out if numbers is None else [r for r in out if r.number in numbers]
+    trials = _study(storage_url, study_name).get_trials(deepcopy=False)
+    return [_from_frozen(t, names, with_arch) for t in trials if numbers is None or t.number in numbers]
 
 
 def load_trial(storage_url: str, study_name: str, number: int) -> TrialRecord:
