@@ -23,6 +23,7 @@ fails a test instead of silently breaking a guarantee.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import logging
 import weakref
@@ -153,15 +154,29 @@ def read_trial_rows(storage: optuna.storages.RDBStorage, study_id: int, keys: tu
                     constraint_prefix: str, numbers: tuple[int, ...] | None = None) -> TrialRows:
     """Trial rows, objective values, params, the named user attrs and the constraint system attrs
     of one study, read with a handful of set-based SELECTs on Optuna's tables."""
+    from optuna.storages._rdb import models
+
+    trials = models.TrialModel.__table__
+    chosen = trials.c.study_id == study_id
+    if numbers is not None:
+        chosen = sa.and_(chosen, trials.c.number.in_(numbers))
+    ids = sa.select(trials.c.trial_id).where(chosen).scalar_subquery()
+    enabled = gc.isenabled()
+    gc.disable()  # many small acyclic objects: the cyclic GC would cost a quarter of the time
+    try:
+        return _select_rows(storage, chosen, ids, keys, constraint_prefix)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _select_rows(storage: optuna.storages.RDBStorage, chosen: Any, ids: Any, keys: tuple[str, ...],
+                 constraint_prefix: str) -> TrialRows:
     from optuna.distributions import json_to_distribution
     from optuna.storages._rdb import models
 
     trials, values, params = models.TrialModel.__table__, models.TrialValueModel.__table__, models.TrialParamModel.__table__
     users, systems = models.TrialUserAttributeModel.__table__, models.TrialSystemAttributeModel.__table__
-    chosen = trials.c.study_id == study_id
-    if numbers is not None:
-        chosen = sa.and_(chosen, trials.c.number.in_(numbers))
-    ids = sa.select(trials.c.trial_id).where(chosen).scalar_subquery()
     vals: dict[int, dict[int, float]] = defaultdict(dict)
     prm: dict[int, dict[str, Any]] = defaultdict(dict)
     usr: dict[int, dict[str, Any]] = defaultdict(dict)
