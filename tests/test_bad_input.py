@@ -52,12 +52,7 @@ def _write(tmp: Path, name: str, content: Any) -> None:
         write_png_folder(tmp / "imgs", ["cat", "dog"], 12, (16, 16))
         return
     path = tmp / name
-    if content == "plain-optuna-study":  # a study made with Optuna alone, no dse attributes
-        plain = optuna.create_study(study_name="plain", storage=f"sqlite:///{path}", directions=["maximize"])
-        plain.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
-        plain.trials  # noqa: B018 - make sure the trials are read back before the engine goes
-        _make_wal(path)
-    elif content == "foreign-sqlite":  # an SQLite database of some other program
+    if content == "foreign-sqlite":  # an SQLite database of some other program
         with closing(sqlite3.connect(path)) as con:
             con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
             con.execute("INSERT INTO notes (text) VALUES ('keep me')")
