@@ -56,10 +56,16 @@ WEIGHTS_ARTIFACT = "dse:weights_artifact"  # Optuna artifact id of the run's fin
 # FrozenTrial.constraints then maps each name to its value, > 0 meaning violated.
 CONSTRAINTS_KEY = "constraints"  # Optuna's system-attr prefix for constraint values
 
+# ---- measured latency (dse.export.latency): a trial's measurement, and the study's device
+LATENCY_MS = "dse:latency_ms"  # trial: median latency, ms per batch-1 forward pass, measured before training
+LATENCY = "dse:latency"  # trial: the measurement (quartiles, runs, threads, device name, runtime), dict
+STUDY_LATENCY_DEVICE = "dse:latency_device"  # study: {device, device_name, threads, runtime} of its latencies
+
 # ---- objective metrics: name -> (trial attr, direction, axis title)
 METRICS: dict[str, tuple[str, str, str]] = {
     "val_acc": (VAL_ACC, "maximize", "validation accuracy"),
     "params": (PARAMS, "minimize", "parameters"),
     "macs": (MACS, "minimize", "multiply-accumulates"),
     "size_bytes": (SIZE_BYTES, "minimize", "model size (fp32 bytes)"),
+    "latency_ms": (LATENCY_MS, "minimize", "latency (ms, batch 1)"),
 }

@@ -37,9 +37,10 @@ class ConstraintsConfig(Strict):
     max_macs: int | None = Field(default=None, ge=1)
     max_size_bytes: int | None = Field(default=None, ge=1)
     max_peak_activation_bytes: int | None = Field(default=None, ge=1)
+    max_latency_ms: float | None = Field(default=None, gt=0, description="measured before training (dse.export.latency)")
 
-    def limits(self) -> dict[str, int]:
-        """Configured limits by metric name (params, macs, size_bytes, peak_activation_bytes)."""
+    def limits(self) -> dict[str, float]:
+        """Configured limits by metric name (params, macs, size_bytes, peak_activation_bytes, latency_ms)."""
         return {k[4:]: v for k, v in self.model_dump().items() if v is not None}
 
 
@@ -156,6 +157,8 @@ class StudyConfig(Strict):
         """The config without run controls (trials, timeout, storage): what makes the study."""
         data = {k: v for k, v in self.model_dump(mode="json").items() if k not in RUN_CONTROLS}
         data["dataset"].pop("data_dir", None)  # where the data lives does not change the study
+        if data["constraints"].get("max_latency_ms") is None:  # keeps the hash of studies made before it existed
+            data["constraints"].pop("max_latency_ms", None)
         return data
 
     def config_hash(self) -> str:
