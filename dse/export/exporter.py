@@ -97,12 +97,13 @@ def write_export(folder: Path, source: TrialSource, weights: Weights, info: Data
     model = make_model(source, weights)
     chw = spec_input(source.spec)
     checks: dict[str, float] = {}
+    onnx_model = None
     if "onnx" in options.formats:
-        export_onnx(model, chw, folder / ONNX_FILE)
+        onnx_model = export_onnx(model, chw, folder / ONNX_FILE)
         checks["onnx_max_abs_diff"] = check_onnx(folder / ONNX_FILE, model, chw)
     if "torchscript" in options.formats:
         checks["torchscript_max_abs_diff"] = export_torchscript(model, chw, folder / TORCHSCRIPT_FILE)
-    latency: Latency = measure_model(model, chw, options.device)
+    latency: Latency = measure_model(model, chw, options.device, onnx_model=onnx_model)
     int8 = _int8(folder, source, info, options.data_dir) if options.int8 else None
     header = (f"# {source.spec.label()}\n# canonical ArchSpec of trial {source.number} of study {source.study} "
               f"(arch hash {source.spec.arch_hash()}); `dse arch {ARCH_FILE}` reads it\n")

@@ -106,12 +106,13 @@ def _quartiles(samples_ns: list[int]) -> tuple[float, float, float]:
     return float(q1), float(med), float(q3)
 
 
-def _time_onnxruntime(model: nn.Module, chw: tuple[int, int, int], runs: int, warmup: int, threads: int) -> tuple[list[int], str]:
+def _time_onnxruntime(model: nn.Module, chw: tuple[int, int, int], runs: int, warmup: int, threads: int,
+                      onnx_model: bytes | None) -> tuple[list[int], str]:
     from dse.export.onnx_export import INPUT_NAME, cpu_session, onnx_bytes
     from dse.export.runtime import require_onnxruntime
 
     ort = require_onnxruntime()
-    session = cpu_session(onnx_bytes(model, chw), threads=threads)
+    session = cpu_session(onnx_model or onnx_bytes(model, chw), threads=threads)
     feed = {INPUT_NAME: np.random.default_rng(0).standard_normal((1, *chw)).astype(np.float32)}
     for _ in range(warmup):
         session.run(None, feed)
@@ -147,16 +148,18 @@ def _time_eager(model: nn.Module, chw: tuple[int, int, int], runs: int, warmup: 
 
 
 def measure_model(model: nn.Module, chw: tuple[int, int, int], device: str | torch.device = "auto", *,
-                  runs: int = RUNS, warmup: int = WARMUP, threads: int | None = None) -> Latency:
+                  runs: int = RUNS, warmup: int = WARMUP, threads: int | None = None,
+                  onnx_model: bytes | None = None) -> Latency:
     """Latency of ``model`` (CPU, fp32) for one input of shape ``chw``: onnxruntime on the CPU with
-    ``threads`` intra-op threads (default: torch's thread count), PyTorch eager on a GPU."""
+    ``threads`` intra-op threads (default: torch's thread count), PyTorch eager on a GPU.
+    ``onnx_model``: the model's ONNX bytes when already exported (else exported here for the CPU)."""
     if runs < RUNS:
         raise ValueError(f"runs must be >= {RUNS} for a stable median, got {runs}")
     dev = _resolve(device)
     threads = threads or torch.get_num_threads()
     model = model.eval()
     if dev.type == "cpu":
-        samples, runtime = _time_onnxruntime(model, chw, runs, warmup, threads)
+        samples, runtime = _time_onnxruntime(model, chw, runs, warmup, threads, onnx_model)
     else:
         samples, runtime = _time_eager(model, chw, runs, warmup, dev)
     q1, med, q3 = _quartiles(samples)

@@ -67,9 +67,16 @@ def open_study(storage_url: str, name: str) -> optuna.Study:
 
 
 def _status(trial: optuna.trial.FrozenTrial) -> str:
-    from dse.study.runner import trial_status
-
-    return trial_status(trial)
+    """dse's status of a finished trial, as ``dse.study.runner.trial_status`` gives it (read here
+    without importing the runner, which pulls in Lightning: seconds of start-up for a read)."""
+    status = trial.user_attrs.get(attrs.STATUS)
+    if trial.state == optuna.trial.TrialState.COMPLETE:
+        return status or "completed"
+    if trial.state == optuna.trial.TrialState.PRUNED:
+        return "pruned"
+    if trial.state == optuna.trial.TrialState.FAIL:
+        return status if status and status not in EXPORTABLE else "failed"
+    return trial.state.name.lower()
 
 
 def trial_source(study: optuna.Study, storage_url: str, number: int) -> TrialSource:
@@ -113,13 +120,18 @@ def trial_source(study: optuna.Study, storage_url: str, number: int) -> TrialSou
 
 
 def front_numbers(study: optuna.Study) -> list[int]:
-    """Trial numbers of the study's Pareto set (the one `dse show` prints), in order."""
-    from dse.study.progress import pareto_trials
+    """Trial numbers of the study's Pareto set (as `dse show` prints it: completed, feasible trials)."""
+    import numpy as np
 
-    numbers = sorted(t.number for t in pareto_trials(study))
-    if not numbers:
+    from dse.study.pareto import pareto_mask, to_loss
+
+    trials = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+              if _status(t) in EXPORTABLE and t.values is not None]
+    if not trials:
         raise ExportError(f"study {study.study_name!r} has no completed trials, so no Pareto front to export")
-    return numbers
+    directions = [d.name.lower() for d in study.directions]
+    mask = pareto_mask(to_loss(np.array([t.values for t in trials], dtype=float), directions))
+    return sorted(t.number for t, keep in zip(trials, mask) if keep)
 
 
 def resolve_weights(source: TrialSource, mode: WeightsMode, seed: int | None = None,

@@ -98,6 +98,16 @@ def write_companion(toy: ToyStudy, runs: list[tuple[int, int, float]]) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch (and so onnxruntime) thread: on a shared, loaded machine two spinning OpenMP threads
+    make a tiny forward pass take seconds instead of milliseconds."""
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(saved)
+
+
 @pytest.fixture
 def toy(tmp_path: Path) -> ToyStudy:
     return make_study(tmp_path)
