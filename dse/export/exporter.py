@@ -18,6 +18,7 @@ import yaml
 from dse.arch import cost
 from dse.data import DatasetInfo, get_info, load_dataset
 from dse.export.card import CARD_NAME, file_entry, model_card
+from dse.errors import DseError
 from dse.export.errors import ExportError
 from dse.export.latency import Latency, measure_model, spec_input
 from dse.export.onnx_export import check_onnx, export_onnx
@@ -120,7 +121,18 @@ def _prepare(storage: str, name: str, numbers: list[int] | None, options: Export
     study = open_study(storage, name)
     numbers = front_numbers(study) if numbers is None else numbers
     sources = [trial_source(study, storage, n) for n in numbers]
-    weights = [resolve_weights(s, options.weights, options.seed, options.artifacts_dir) for s in sources]
+    weights, missing = [], []
+    for source in sources:
+        try:
+            weights.append(resolve_weights(source, options.weights, options.seed, options.artifacts_dir))
+        except DseError as exc:
+            if len(sources) == 1 or "`dse retrain" not in str(exc):
+                raise
+            missing.append(str(source.number))
+    if missing:
+        raise ExportError(f"trials {', '.join(missing)} of the front of {name!r} have no retrained weights"
+                          f"{f' with seed {options.seed}' if options.seed is not None else ''}; run `dse retrain "
+                          f"{name} --trials {','.join(missing)}`, or export the architectures with --weights none")
     return sources, weights, dataset_info(sources[0], options.data_dir)
 
 

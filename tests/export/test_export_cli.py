@@ -162,6 +162,13 @@ def test_missing_retrained_weights_name_dse_retrain(toy: ToyStudy) -> None:
     assert not out.exists()
 
 
+def test_pareto_names_every_trial_without_retrained_weights(toy: ToyStudy) -> None:
+    write_companion(toy, [(0, 0, 0.7)])
+    line = one_line_error(export(toy, "--pareto", "--out", str(toy.path / "front")))
+    assert "`dse retrain toy --trials 1`" in line and "--weights none" in line
+    assert not (toy.path / "front").exists()
+
+
 def test_missing_onnxruntime_names_the_extra(toy: ToyStudy, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now raises ImportError
     out = toy.path / "out"

@@ -118,3 +118,14 @@ def test_arch_latency_prints_a_measurement(tmp_path: Path) -> None:
 def test_fewer_than_fifty_runs_are_refused() -> None:
     with pytest.raises(ValueError, match=">= 50"):
         measure_spec(get_preset("squeezenet_cifar"), "cpu", runs=10)
+
+
+def test_gpu_timing_path_runs() -> None:
+    """The PyTorch-eager timer (used on GPUs) on the CPU: the code path runs without a GPU."""
+    import torch
+
+    from dse.export.latency import _time_eager, build_canonical, spec_input
+
+    spec = get_preset("squeezenet_cifar", in_channels=1, input_size=28, width_multiplier=0.125)
+    samples, runtime = _time_eager(build_canonical(spec), spec_input(spec), RUNS, 2, torch.device("cpu"))
+    assert len(samples) == RUNS and all(s > 0 for s in samples) and "eager" in runtime
