@@ -48,7 +48,7 @@ class Latency:
         return self.q3_ms - self.q1_ms
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "iqr_ms": self.iqr_ms}
+        return {**asdict(self), "iqr_ms": round(self.iqr_ms, 4)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Latency:

@@ -61,7 +61,7 @@ def test_retrained_export_writes_every_file_and_field(toy: ToyStudy) -> None:
     lat = card["latency"]
     assert lat["runs"] >= 50 and lat["batch"] == 1 and lat["q1_ms"] <= lat["median_ms"] <= lat["q3_ms"]
     assert lat["device"] == "cpu" and lat["runtime"].startswith("onnxruntime") and lat["threads"] >= 1
-    assert lat["iqr_ms"] == pytest.approx(lat["q3_ms"] - lat["q1_ms"])
+    assert lat["iqr_ms"] == pytest.approx(lat["q3_ms"] - lat["q1_ms"], abs=1e-3)
     assert set(card["versions"]) >= {"dse", "torch", "onnx", "onnxruntime"} and all(card["versions"].values())
     assert card["int8"] is None and card["checks"]["onnx_max_abs_diff"] <= 1e-4
     assert card["files"]["model.onnx"]["bytes"] == (out / "model.onnx").stat().st_size
