@@ -73,7 +73,11 @@ def arch(
 
     try:
         spec = load_arch(name_or_yaml)
-        measured = _measure_latency(spec, device) if latency else None
+        measured = None
+        if latency:
+            from dse.export.latency import measure_spec
+
+            measured = measure_spec(spec, device)
     except DseError as exc:
         fail(exc)
         return
@@ -89,12 +93,6 @@ def arch(
     if measured is not None:
         console.print(measured.summary(), highlight=False, markup=False)
     console.print(f"arch hash {spec.arch_hash()}", style="dim")
-
-
-def _measure_latency(spec, device: str):
-    from dse.export.latency import measure_spec
-
-    return measure_spec(spec, device)
 
 
 StorageOpt = Annotated[

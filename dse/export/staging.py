@@ -49,13 +49,19 @@ def staged_folder(out: str | Path, force: bool = False) -> Iterator[Path]:
     out = Path(out)
     check_target(out, force)
     created = [p for p in [out.parent, *out.parent.parents] if not p.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
-    tmp.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+    except OSError as exc:
+        raise ExportError(f"cannot write into {out.parent}: {exc.strerror or exc}") from None
     try:
         yield tmp
         check_target(out, force)  # something may have appeared there meanwhile
-        _commit(tmp, out)
+        try:
+            _commit(tmp, out)
+        except OSError as exc:
+            raise ExportError(f"cannot move the export into {out}: {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         for folder in created:  # deepest first
