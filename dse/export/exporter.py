@@ -76,17 +76,22 @@ def dataset_info(source: TrialSource, data_dir: str | None) -> DatasetInfo:
     return get_info(str(name), data_dir or source.data_dir, image_size=source.image_size, download=False)
 
 
-def _int8(folder: Path, source: TrialSource, info: DatasetInfo, data_dir: str | None) -> dict[str, Any]:
+def _int8(folder: Path, source: TrialSource, info: DatasetInfo, data_dir: str | None, model) -> dict[str, Any]:
     data = load_dataset(info.name, data_dir or source.data_dir, image_size=source.image_size)
     size = source.spec.input_size
     batches = calibration_batches(data.train_images, info.mean, info.std, size)
     quantize_int8(folder / ONNX_FILE, folder / INT8_FILE, batches)
     args = (data.test_images, data.test_labels, info.mean, info.std, size)
     fp32_acc, int8_acc = onnx_accuracy(folder / ONNX_FILE, *args), onnx_accuracy(folder / INT8_FILE, *args)
+    chw = spec_input(source.spec)
+    cpu = {name: measure_model(model, chw, "cpu", onnx_model=(folder / name).read_bytes())
+           for name in (ONNX_FILE, INT8_FILE)}
     return {
         "file": INT8_FILE, "bytes": (folder / INT8_FILE).stat().st_size, "test_acc": int8_acc,
         "fp32_file": ONNX_FILE, "fp32_bytes": (folder / ONNX_FILE).stat().st_size, "fp32_test_acc": fp32_acc,
         "test_images": len(data.test_labels), "calibration_images": CALIBRATION_IMAGES,
+        "cpu_latency_ms": {"int8": cpu[INT8_FILE].median_ms, "fp32": cpu[ONNX_FILE].median_ms,
+                           "threads": cpu[ONNX_FILE].threads, "device_name": cpu[ONNX_FILE].device_name},
         "method": "onnxruntime static quantization, QDQ, per-channel int8 weights, uint8 activations",
         "runtime": f"onnxruntime {versions()['onnxruntime']} (CPUExecutionProvider)",
     }
@@ -105,7 +110,7 @@ def write_export(folder: Path, source: TrialSource, weights: Weights, info: Data
     if "torchscript" in options.formats:
         checks["torchscript_max_abs_diff"] = export_torchscript(model, chw, folder / TORCHSCRIPT_FILE)
     latency: Latency = measure_model(model, chw, options.device, onnx_model=onnx_model)
-    int8 = _int8(folder, source, info, options.data_dir) if options.int8 else None
+    int8 = _int8(folder, source, info, options.data_dir, model) if options.int8 else None
     header = (f"# {source.spec.label()}\n# canonical ArchSpec of trial {source.number} of study {source.study} "
               f"(arch hash {source.spec.arch_hash()}); `dse arch {ARCH_FILE}` reads it\n")
     (folder / ARCH_FILE).write_text(header + yaml.safe_dump(source.spec.to_dict(), sort_keys=False))

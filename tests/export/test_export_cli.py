@@ -132,6 +132,7 @@ def test_int8_export_records_size_and_accuracy(toy: ToyStudy) -> None:
     assert q["bytes"] == (out / "model.int8.onnx").stat().st_size and q["fp32_bytes"] == (out / "model.onnx").stat().st_size
     assert 0.0 <= q["test_acc"] <= 1.0 and 0.0 <= q["fp32_test_acc"] <= 1.0
     assert q["calibration_images"] == 256 and q["test_images"] == 2000
+    assert q["cpu_latency_ms"]["int8"] > 0 and q["cpu_latency_ms"]["fp32"] > 0
     assert "model.int8.onnx" in card["files"]
     import onnxruntime as ort
 
