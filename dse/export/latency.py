@@ -11,6 +11,7 @@ kind refuses, in one line, to add latencies to it, so that no front mixes device
 
 from __future__ import annotations
 
+import copy
 import platform
 import time
 from dataclasses import asdict, dataclass, fields
@@ -132,7 +133,7 @@ def _sync(device: torch.device) -> None:
 
 
 def _time_eager(model: nn.Module, chw: tuple[int, int, int], runs: int, warmup: int, device: torch.device) -> tuple[list[int], str]:
-    model = model.to(device).eval()
+    model = copy.deepcopy(model).to(device).eval()  # the caller's model stays on the CPU
     x = torch.randn(1, *chw, generator=torch.Generator().manual_seed(0)).to(device)
     samples = []
     with torch.inference_mode():
