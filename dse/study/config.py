@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_serializer, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_serializer, field_validator, model_serializer, model_validator
 
 from dse.arch.serialize import read_yaml
 from dse.errors import ConfigError, Strict, config_error, invalid
@@ -38,6 +38,14 @@ class ConstraintsConfig(Strict):
     max_size_bytes: int | None = Field(default=None, ge=1)
     max_peak_activation_bytes: int | None = Field(default=None, ge=1)
     max_latency_ms: float | None = Field(default=None, gt=0, description="measured before training (dse.export.latency)")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_latency(self, handler: Any) -> dict[str, Any]:
+        """Stored configs and hashes of studies made before max_latency_ms existed stay the same."""
+        data = handler(self)
+        if data.get("max_latency_ms") is None:
+            data.pop("max_latency_ms", None)
+        return data
 
     def limits(self) -> dict[str, float]:
         """Configured limits by metric name (params, macs, size_bytes, peak_activation_bytes, latency_ms)."""
@@ -157,8 +165,6 @@ class StudyConfig(Strict):
         """The config without run controls (trials, timeout, storage): what makes the study."""
         data = {k: v for k, v in self.model_dump(mode="json").items() if k not in RUN_CONTROLS}
         data["dataset"].pop("data_dir", None)  # where the data lives does not change the study
-        if data["constraints"].get("max_latency_ms") is None:  # keeps the hash of studies made before it existed
-            data["constraints"].pop("max_latency_ms", None)
         return data
 
     def config_hash(self) -> str:

@@ -17,7 +17,8 @@ from dse.export.errors import LatencyDeviceError
 from dse.export.latency import RUNS, measure_spec
 from dse.study import attrs
 from dse.study.config import ConfigError, config_from_data
-from dse.study.runner import make_sampler, run_trial
+from dse.study.runner import run_trial
+from dse.study.samplers import make_sampler
 from dse.study.session import start
 from dse.train import TrainResult
 
