@@ -17,7 +17,6 @@ from dse.export.errors import LatencyDeviceError
 from dse.export.latency import RUNS, measure_spec
 from dse.study import attrs
 from dse.study.config import ConfigError, config_from_data
-from dse.study.runner import run_trial
 from dse.study.samplers import make_sampler
 from dse.study.session import start
 from dse.train import TrainResult
@@ -43,9 +42,13 @@ def _session(tmp_path: Path, monkeypatch, **overrides):
     return start(config), trained
 
 
+def _one_trial(session) -> None:
+    session.study.optimize(session.objective, n_trials=1)
+
+
 def test_latency_constraint_skips_training(tmp_path: Path, monkeypatch) -> None:
     session, trained = _session(tmp_path, monkeypatch, constraints={"max_latency_ms": 1e-6})
-    run_trial(session.study, session.objective, 5)
+    _one_trial(session)
     trial = session.study.trials[0]
     ua = trial.user_attrs
     assert trained == []  # never trained
@@ -57,7 +60,7 @@ def test_latency_constraint_skips_training(tmp_path: Path, monkeypatch) -> None:
 
 def test_latency_objective_is_measured_before_training(tmp_path: Path, monkeypatch) -> None:
     session, trained = _session(tmp_path, monkeypatch, objectives=["val_acc", "latency_ms"])
-    run_trial(session.study, session.objective, 5)
+    _one_trial(session)
     trial = session.study.trials[0]
     assert len(trained) == 1 and trial.state == optuna.trial.TrialState.COMPLETE
     assert trial.values[1] == trial.user_attrs[attrs.LATENCY_MS] > 0
@@ -70,7 +73,7 @@ def test_worker_on_another_device_kind_refuses(tmp_path: Path, monkeypatch) -> N
     session, trained = _session(tmp_path, monkeypatch, objectives=["val_acc", "latency_ms"])
     session.study.set_user_attr(attrs.STUDY_LATENCY_DEVICE, OTHER_DEVICE)
     with pytest.raises(LatencyDeviceError, match="never mixed") as info:
-        run_trial(session.study, session.objective, 5)
+        _one_trial(session)
     assert "\n" not in str(info.value) and "NVIDIA H200" in str(info.value)
     assert trained == [] and attrs.LATENCY_MS not in session.study.trials[0].user_attrs
 
