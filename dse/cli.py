@@ -63,6 +63,9 @@ def fruitless(study, name: str) -> DseError:
 def arch(
     name_or_yaml: Annotated[str, typer.Argument(help="A preset name (squeezenet1_0, squeezenet1_1, squeezenet_cifar) or a YAML file of ArchSpec fields, optionally with `preset: NAME`.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")] = False,
+    latency: Annotated[bool, typer.Option("--latency", help="Also measure latency: median of 50 batch-1 passes "
+                                          "(onnxruntime on the CPU, PyTorch eager on a GPU).")] = False,
+    device: Annotated[str, typer.Option("--device", help="Where --latency measures: auto, cpu, cuda or cuda:N.")] = "auto",
 ) -> None:
     """Show one architecture: per-layer output shape, params and MACs, and totals (no training)."""
     from dse.arch import cost, load_arch
@@ -70,16 +73,25 @@ def arch(
 
     try:
         spec = load_arch(name_or_yaml)
+        measured = None
+        if latency:
+            from dse.export.latency import measure_spec
+
+            measured = measure_spec(spec, device)
     except DseError as exc:
         fail(exc)
         return
     c = cost(spec)
     if as_json:
         payload = {"label": spec.label(), "arch_hash": spec.arch_hash(), "spec": spec.to_dict(), "cost": c.to_dict()}
+        if measured is not None:
+            payload["latency"] = measured.to_dict()
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
     console.print(arch_table(spec, c))
     console.print(cost_summary(c), highlight=False)
+    if measured is not None:
+        console.print(measured.summary(), highlight=False, markup=False)
     console.print(f"arch hash {spec.arch_hash()}", style="dim")
 
 
@@ -119,6 +131,9 @@ def _run_session(session, trials: int | None, timeout: float | None, verbose: bo
             f"`dse resume {name} --storage {escape(str(session.config.storage))}`", soft_wrap=True
         )
         raise typer.Exit(code=130) from None
+    except DseError as exc:  # e.g. a latency study continued on another kind of device
+        fail(exc)
+        return
     print_pareto(session.study)
     if outcome.stopped_by == "fruitless":
         fail(fruitless(session.study, name))
@@ -328,6 +343,60 @@ def report(
         fail(exc)
         return
     console.print(f"wrote {escape(str(path))}", highlight=False)
+
+
+@app.command("export")
+def export_(
+    name: Annotated[str, typer.Argument(help="Study name.")],
+    trial: Annotated[int | None, typer.Option("--trial", min=0, help="Trial number to export (see `dse show NAME`).")] = None,
+    storage: StorageOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="onnx, torchscript or both.")] = "both",
+    out: Annotated[str | None, typer.Option("--out", help="Folder to write (default exports/NAME-trialN, "
+                                            "exports/NAME-front with --pareto).")] = None,
+    weights: Annotated[str, typer.Option("--weights", help="retrained (from `dse retrain`) or none (initial "
+                                         "weights, for latency work).")] = "retrained",
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Take the retrain run with this seed "
+                                             "(default: the best one).")] = None,
+    pareto: Annotated[bool, typer.Option("--pareto", help="Export every trial of the Pareto set, one folder each.")] = False,
+    int8: Annotated[bool, typer.Option("--int8", help="Add a statically quantized int8 ONNX model with its test accuracy.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an output folder that is not empty.")] = False,
+    device: Annotated[str, typer.Option("--device", help="Where latency is measured: auto, cpu or cuda[:N].")] = "auto",
+    artifacts: Annotated[str | None, typer.Option("--artifacts", help="Folder of the retrained weights "
+                                                  "(default: the one the retrain study names).")] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Ship a trained trial: model.onnx / model.pt, arch.yaml and model_card.json (checked, latency measured)."""
+    from rich.markup import escape
+
+    from dse.console import console, human
+    from dse.export import ExportOptions, export_front, export_trial
+
+    url = storage or f"sqlite:///studies/{name}.db"
+    try:
+        if pareto == (trial is not None):
+            raise DseError("give either --trial N or --pareto (the whole front)")
+        options = ExportOptions(format=fmt, weights=weights, seed=seed, int8=int8, device=device,
+                                artifacts_dir=artifacts, data_dir=data_dir)
+        if pareto:
+            results = export_front(url, name, out, options, force=force)
+        else:
+            results = [export_trial(url, name, trial, out, options, force=force)]
+    except DseError as exc:
+        fail(exc)
+        return
+    for result in results:
+        card = result.card
+        files = ", ".join(f"{n} ({human(f['bytes'], 'B')})" for n, f in card["files"].items())
+        console.print(f"[bold]trial {card['trial']}[/] -> {escape(str(result.folder))}: {escape(files)}, model_card.json",
+                      highlight=False)
+        lat = card["latency"]
+        line = f"  {lat['median_ms']:.3f} ms (IQR {lat['iqr_ms']:.3f}) on {lat['device_name']}, {lat['runtime']}"
+        if card["int8"]:
+            q = card["int8"]
+            line += f"; int8 test acc {100 * q['test_acc']:.2f}% vs fp32 {100 * q['fp32_test_acc']:.2f}%"
+        if card["weights"] == "none":
+            line += "; initial weights (--weights none)"
+        console.print(line, highlight=False, markup=False)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_serializer, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_serializer, field_validator, model_serializer, model_validator
 
 from dse.arch.serialize import read_yaml
 from dse.errors import ConfigError, Strict, config_error, invalid
@@ -37,9 +37,18 @@ class ConstraintsConfig(Strict):
     max_macs: int | None = Field(default=None, ge=1)
     max_size_bytes: int | None = Field(default=None, ge=1)
     max_peak_activation_bytes: int | None = Field(default=None, ge=1)
+    max_latency_ms: float | None = Field(default=None, gt=0, description="measured before training (dse.export.latency)")
 
-    def limits(self) -> dict[str, int]:
-        """Configured limits by metric name (params, macs, size_bytes, peak_activation_bytes)."""
+    @model_serializer(mode="wrap")
+    def _without_unset_latency(self, handler: Any) -> dict[str, Any]:
+        """Stored configs and hashes of studies made before max_latency_ms existed stay the same."""
+        data = handler(self)
+        if data.get("max_latency_ms") is None:
+            data.pop("max_latency_ms", None)
+        return data
+
+    def limits(self) -> dict[str, float]:
+        """Configured limits by metric name (params, macs, size_bytes, peak_activation_bytes, latency_ms)."""
         return {k[4:]: v for k, v in self.model_dump().items() if v is not None}
 
 

@@ -326,4 +326,6 @@ def _key(raw: Mapping[str, Any]) -> str:
 def _cost_aware(config: Any, space: SearchSpace, fixed: Mapping[str, Any], seed: int, **options: Any) -> CostAwareSampler:
     if len(config.objectives) != 2:
         raise ConfigError(f"sampler: cost_aware needs two objectives (val_acc and one cost), got {list(config.objectives)}")
+    if "latency_ms" in config.objectives or "latency_ms" in config.constraints.limits():
+        raise ConfigError("sampler: cost_aware prices candidates without measuring them, so it cannot use latency_ms; use nsga2 or tpe")
     return CostAwareSampler(space, fixed, config.objectives[1], config.constraints.limits(), seed=seed, **options)

@@ -107,6 +107,10 @@ class Objective:
             trial.set_user_attr(key, value)
 
         limits = self.config.constraints.limits()
+        if "latency_ms" in self.config.objectives or "latency_ms" in limits:  # measured before training
+            from dse.export.latency import trial_latency
+
+            costs["latency_ms"] = trial_latency(trial, spec, self.device)
         violations = [(costs[m] - limit) / limit for m, limit in limits.items()]
         for (metric, _), violation in zip(limits.items(), violations):
             trial.set_constraint(f"max_{metric}", violation)  # Optuna's constraint API: > 0 infeasible
