@@ -15,6 +15,12 @@ STUDY_DATASET = "dse:dataset"  # {"name": ..., "num_classes": ..., "image_size":
 STUDY_VERSION = "dse:version"  # dse version that created the study
 STUDY_CONFIG_HASH = "dse:config_hash"  # hash of the config, to refuse a changed config on relaunch
 STUDY_TARGET_TRIALS = "dse:target_trials"  # requested total of completed trials
+STUDY_KIND = "dse:kind"  # "retrain" for a companion study NAME.retrain (search studies may say "search")
+STUDY_RETRAIN_OF = "dse:retrain_of"  # companion study: the name of the study whose candidates it retrains
+STUDY_ARTIFACTS = "dse:artifacts"  # companion study: absolute path of its FileSystemArtifactStore folder
+STUDY_RETRAIN_BUDGET = "dse:retrain_budget"  # companion study: {"epochs": E, "train_subset": N or None}
+STUDY_RETRAIN_PLAN = "dse:retrain_plan"  # companion study: [[source trial, seed], ...] runs asked for so far
+KIND_RETRAIN = "retrain"
 
 # ---- trial user attrs
 ARCH_SPEC = "dse:arch"  # canonical ArchSpec.to_dict()
@@ -37,6 +43,14 @@ DUPLICATE_OF = "dse:duplicate_of"  # trial number whose result was reused
 TRAIN_PARAMS = "dse:train"  # training hyperparameters used (dict)
 WORKER = "dse:worker"  # host:pid of the worker process that ran the trial
 INFEASIBLE_REASON = "dse:infeasible_reason"  # which constraint was violated
+# repeats (study option `repeats: k`): VAL_ACC is the mean over the k seeds
+VAL_ACC_STD = "dse:val_acc_std"  # standard deviation over the seeds (0.0 for one seed)
+VAL_ACC_PER_SEED = "dse:val_acc_per_seed"  # list[float], one per seed, in the order of SEEDS
+SEEDS = "dse:seeds"  # list[int], the training seeds of the repeats
+# retrain runs (companion study NAME.retrain; SEED is the run's seed, VAL_ACC its validation accuracy)
+SOURCE_TRIAL = "dse:source_trial"  # int: trial number in the source study
+TEST_ACC = "dse:test_acc"  # float: test-split accuracy (measured by `dse retrain` only)
+WEIGHTS_ARTIFACT = "dse:weights_artifact"  # Optuna artifact id of the run's final state_dict
 
 # Cost constraints go through Optuna's own API (trial.set_constraint("max_params", (value - limit) / limit));
 # FrozenTrial.constraints then maps each name to its value, > 0 meaning violated.
