@@ -84,6 +84,7 @@ class StudyConfig(Strict):
     sampler: SamplerConfig = SamplerConfig()
     pruner: PrunerConfig = PrunerConfig()
     reuse_duplicates: bool = True
+    repeats: int = Field(default=1, ge=1, description="train each candidate with this many seeds; the objective is their mean")
     trials: int = Field(default=20, ge=1)
     timeout: float | None = Field(default=None, gt=0)
     seed: int = Field(default=0, ge=0)
@@ -156,6 +157,8 @@ class StudyConfig(Strict):
         """The config without run controls (trials, timeout, storage): what makes the study."""
         data = {k: v for k, v in self.model_dump(mode="json").items() if k not in RUN_CONTROLS}
         data["dataset"].pop("data_dir", None)  # where the data lives does not change the study
+        if data.get("repeats") == 1:
+            data.pop("repeats")  # the default: studies made before the option keep their hash
         return data
 
     def config_hash(self) -> str:
