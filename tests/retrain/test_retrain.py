@@ -61,6 +61,18 @@ def test_end_to_end_two_candidates_two_seeds(finished_study, retrain_trainer, tm
     assert "Spearman rho -1.00, Kendall tau -1.00" in result.output
     assert "dropped off the confirmed front: trial 1" in result.output
 
+    # the report and the study page draw the confirmed front (error bars) and the brief-vs-full scatter
+    from dashboards.confirmed import figures_for
+    from dashboards.report import write_report
+
+    front, scatter = figures_for(storage, "tiny")
+    retrained = front.data[1]
+    assert list(retrained.y) == pytest.approx([70.5, 65.5]) and list(retrained.error_y.array) == pytest.approx([0.7071, 0.7071], abs=1e-3)
+    assert "Spearman rho -1.00" in scatter.layout.title.text
+    html = write_report(storage, "tiny", tmp_path / "report.html").read_text()
+    assert 'id="confirmed-front"' in html and html.count("confirmed-0") >= 1
+    assert figures_for(storage, "nope") == []
+
 
 def test_interrupted_retrain_resumes_without_redoing_finished_runs(finished_study, retrain_trainer) -> None:
     storage, _ = finished_study
