@@ -29,9 +29,9 @@ STUDIES = (("paper_sr_sweep", "sr", "squeeze ratio SR"), ("paper_pct3x3_sweep", 
 BYPASS_ORDER = ("none", "simple", "complex")
 
 
-def points(db_dir: Path, study: str, param: str) -> list[dict]:
+def points(db_dir: Path, study: str, param: str, suffix: str = "") -> list[dict]:
     """One row per completed grid point: the value, mean, std, per-seed accuracies, size."""
-    s = optuna.load_study(study_name=study, storage=f"sqlite:///{db_dir / (study + '.db')}")
+    s = optuna.load_study(study_name=study + suffix, storage=f"sqlite:///{db_dir / (study + suffix + '.db')}")
     rows = []
     for t in s.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
         ua = t.user_attrs
@@ -44,7 +44,7 @@ def points(db_dir: Path, study: str, param: str) -> list[dict]:
     return sorted(rows, key=key)
 
 
-def figure(data: dict[str, list[dict]]) -> go.Figure:
+def figure(data: dict[str, list[dict]], title: str) -> go.Figure:
     fig = make_subplots(rows=1, cols=3, subplot_titles=[
         "(a) accuracy vs SR (pct3x3 = 0.5)", "(b) accuracy vs % 3x3 filters (SR = 0.5)", "(c) bypass"])
     for col, (study, param, label) in enumerate(STUDIES, start=1):
@@ -61,7 +61,7 @@ def figure(data: dict[str, list[dict]]) -> go.Figure:
         fig.update_xaxes(title_text=label, row=1, col=col)
     fig.update_yaxes(title_text="validation accuracy (%)", row=1, col=1)
     fig.update_layout(template="plotly_white", width=1400, height=480,
-                      title="SqueezeNet design space on Fashion-MNIST (CPU-sized budget, 3 seeds per point)",
+                      title=title,
                       legend={"orientation": "h", "y": -0.2})
     return fig
 
@@ -80,19 +80,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db-dir", default="benchmarks/results")
     parser.add_argument("--out", default="benchmarks/figures")
+    parser.add_argument("--suffix", default="", help="read studies NAME+SUFFIX (e.g. _4k) and name the files so")
+    parser.add_argument("--title", default="SqueezeNet design space on Fashion-MNIST (width 1/8, 1 epoch over 2,000 "
+                        "images, 3 seeds per point)")
     args = parser.parse_args()
-    db_dir, out = Path(args.db_dir), Path(args.out)
-    data = {study: points(db_dir, study, param) for study, param, _ in STUDIES
-            if (db_dir / f"{study}.db").exists()}
+    db_dir, out, suffix = Path(args.db_dir), Path(args.out), args.suffix
+    data = {study: points(db_dir, study, param, suffix) for study, param, _ in STUDIES
+            if (db_dir / f"{study}{suffix}.db").exists()}
     out.mkdir(parents=True, exist_ok=True)
-    html = out / "paper_design_space.html"
-    figure(data).write_html(html, include_plotlyjs=True, config={"displayModeBar": False})
-    png = out / "paper_design_space.png"  # headless Chromium, as benchmarks/search_efficiency.py does
+    html = out / f"paper_design_space{suffix}.html"
+    figure(data, args.title).write_html(html, include_plotlyjs=True, config={"displayModeBar": False})
+    png = out / f"paper_design_space{suffix}.png"  # headless Chromium, as benchmarks/search_efficiency.py does
     browser = shutil.which("chromium") or "/usr/bin/chromium"
     subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                     "--window-size=1420,500", "--virtual-time-budget=10000", f"--screenshot={png.resolve()}",
                     html.resolve().as_uri()], check=True, capture_output=True, timeout=120)
-    (out / "paper_design_space.json").write_text(json.dumps(data, indent=2))
+    (out / f"paper_design_space{suffix}.json").write_text(json.dumps(data, indent=2))
+    html.unlink()  # 4 MB of inlined plotly.js; the PNG and the JSON are kept
     print(table(data))
     print(f"wrote {png}")
 
