@@ -14,8 +14,8 @@ candidates is searched at the brief budget (--short-epochs on --subset images, p
 `dse retrain` trains every completed candidate again with --seeds seeds at --long-epochs on
 --retrain-subset images (default: the whole training split), and the Spearman rho and Kendall tau of
 brief versus retrained (mean over seeds) validation accuracy are reported.
-     python benchmarks/fidelity.py --retrain --archs 12 --seeds 2 --short-epochs 1 --subset 1000
-            --long-epochs 2 --retrain-subset 4000
+     python benchmarks/fidelity.py --retrain --archs 12 --seeds 2 --short-epochs 1 --subset 2000
+            --long-epochs 2 --retrain-subset 4000 --max-macs 5e6 [--workers 3]
 Writes benchmarks/results/fidelity_retrain.json (and the study in benchmarks/results/fidelity_retrain.db).
 """
 
@@ -61,6 +61,7 @@ def main() -> None:
     parser.add_argument("--retrain", action="store_true", help="brief study, then `dse retrain` of every candidate")
     parser.add_argument("--seeds", type=int, default=2, help="--retrain: seeds per candidate")
     parser.add_argument("--retrain-subset", type=int, default=None, help="--retrain: images per epoch (default all)")
+    parser.add_argument("--workers", type=int, default=1, help="--retrain: worker processes for the retrain runs")
     args = parser.parse_args()
     if args.retrain:
         retrain_check(args)
@@ -146,7 +147,12 @@ def retrain_check(args: argparse.Namespace) -> None:
     request = RetrainRequest("fidelity", storage, trials=numbers, seeds=args.seeds, epochs=args.long_epochs,
                              train_subset=args.retrain_subset)
     retrain, target = start_retrain(plan_retrain(request))
-    retrain.run(target)
+    if args.workers > 1:  # N local `dse worker fidelity.retrain` processes share the runs
+        from dse.study.workers import LocalWorkers, supervise
+
+        supervise(retrain, LocalWorkers("fidelity.retrain", storage, args.workers), target)
+    else:
+        retrain.run(target)
     conf = confirmation(storage, "fidelity", trials=numbers)
     assert conf is not None
     rows = [c.to_json() for c in conf.candidates]

@@ -168,7 +168,7 @@ class Objective:
         repeats = self.config.repeats
         results = []
         for j in range(repeats):
-            cfg = replace(train_cfg, seed=train_cfg.seed + j * REPEAT_SEED_STEP)
+            cfg = train_cfg.model_copy(update={"seed": train_cfg.seed + j * REPEAT_SEED_STEP})
             try:
                 result = train_candidate(
                     lambda: build(spec), self.data, cfg, budget, device=self.device,
