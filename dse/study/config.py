@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_serializer, field_validator, model_validator
+from pydantic import (Field, PrivateAttr, ValidationError, field_serializer, field_validator, model_serializer,
+                      model_validator)
 
 from dse.arch.serialize import read_yaml
 from dse.errors import ConfigError, Strict, config_error, invalid
@@ -101,6 +102,15 @@ class StudyConfig(Strict):
             config._train_data = copy.deepcopy(train)
         return config
 
+    @model_serializer(mode="wrap")
+    def _omit_default_repeats(self, handler: Any) -> Any:
+        """``repeats: 1`` (the default) is not written, so studies made before the option keep
+        their stored config and hash."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("repeats") == 1:
+            data.pop("repeats")
+        return data
+
     @field_serializer("train")
     def _dump_train(self, train: TrainConfig) -> dict[str, Any]:
         """The values the study sets, as written: the stored form (and config hash) of older dse."""
@@ -157,8 +167,6 @@ class StudyConfig(Strict):
         """The config without run controls (trials, timeout, storage): what makes the study."""
         data = {k: v for k, v in self.model_dump(mode="json").items() if k not in RUN_CONTROLS}
         data["dataset"].pop("data_dir", None)  # where the data lives does not change the study
-        if data.get("repeats") == 1:
-            data.pop("repeats")  # the default: studies made before the option keep their hash
         return data
 
     def config_hash(self) -> str:
