@@ -13,8 +13,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from dse.errors import DseError
 from dse.study import attrs
-from dse.study.retrain import RetrainError, companion_name, default_artifacts_dir, is_retrain_study
-from dse.study.storage import StorageError, open_storage, safe_url
+from dse.study.retrain import RetrainError, default_artifacts_dir, is_retrain_study, open_readonly
+from dse.study.storage import safe_url
 
 DEFAULT_SEEDS = 3
 DEFAULT_EPOCHS = 10
@@ -115,10 +115,7 @@ def load_source(storage: str, name: str) -> tuple[optuna.Study, Any]:
     by plain Optuna, and a companion study named as source."""
     from dse.study.runner import load_stored_config
 
-    try:
-        opened = open_storage(storage, heartbeat=False, create=False)
-    except StorageError as exc:
-        raise RetrainError(str(exc)) from None
+    opened = open_readonly(storage)  # a bad request writes nothing
     try:
         study = optuna.load_study(study_name=name, storage=opened)
     except KeyError:
@@ -221,11 +218,3 @@ def pair_states(study: optuna.Study) -> dict[Pair, str]:
             out[pair] = "open"
     return out
 
-
-def companion_exists(storage: str, name: str) -> bool:
-    try:
-        opened = open_storage(storage, heartbeat=False, create=False)
-        optuna.load_study(study_name=companion_name(name), storage=opened)
-    except (KeyError, StorageError):
-        return False
-    return True

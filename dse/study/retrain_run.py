@@ -19,7 +19,7 @@ import optuna
 import dse
 from dse.study import attrs
 from dse.study.objective import TrialFailed, cost_values
-from dse.study.retrain import RetrainError, companion_name, is_retrain_study, upload_weights
+from dse.study.retrain import RetrainError, companion_name, is_retrain_study, open_readonly, upload_weights
 from dse.study.retrain_plan import Pair, RetrainPlan, pair_states
 from dse.study.runner import POLL_SECONDS, RunOutcome, load_stored_config
 from dse.study.session import Session, load_data_for
@@ -221,7 +221,7 @@ def start_retrain(plan: RetrainPlan, *, device: str = "auto", quiet: bool = True
 def is_companion(name: str, storage: str) -> bool:
     """True when ``name`` in ``storage`` is a retrain companion study (``dse:kind`` = retrain)."""
     try:
-        study = optuna.load_study(study_name=name, storage=open_storage(storage, heartbeat=False, create=False))
+        study = optuna.load_study(study_name=name, storage=open_readonly(storage))
     except Exception:  # noqa: BLE001 - not there or not readable: the ordinary worker path says why
         return False
     return is_retrain_study(study)
