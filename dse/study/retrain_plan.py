@@ -82,7 +82,7 @@ def parse_subset(text: str | None) -> int | None:
 
 
 def counted(t: FrozenTrial) -> bool:
-    from dse.study.runner import COUNTED, trial_status
+    from dse.study.records import COUNTED, trial_status
 
     return t.state == TrialState.COMPLETE and trial_status(t) in COUNTED and t.values is not None
 
@@ -148,7 +148,7 @@ def choose_candidates(study: optuna.Study, request: RetrainRequest) -> list[Froz
                 raise RetrainError(f"--trials: study {request.name!r} has no trial {n} (its trials are 0.."
                                    f"{max(all_trials)}); `dse show {request.name}` lists the completed ones")
             if not counted(t) or attrs.ARCH_SPEC not in t.user_attrs:
-                from dse.study.runner import trial_status
+                from dse.study.records import trial_status
 
                 raise RetrainError(f"--trials: trial {n} of {request.name!r} did not complete (it is "
                                    f"{trial_status(t)}); name completed trials, e.g. {done[0].number}")

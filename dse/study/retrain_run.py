@@ -126,7 +126,8 @@ class RetrainSession(Session):
         start = time.monotonic()
 
         def gate(study: optuna.Study, counts: Any) -> None:
-            from dse.study.heartbeat import fail_dead_trials
+            import warnings
+
             from dse.study.runner import status_counts
 
             while True:
@@ -141,7 +142,9 @@ class RetrainSession(Session):
                     raise _NothingLeft
                 if timeout is not None and time.monotonic() - start >= timeout:
                     return
-                fail_dead_trials(study)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                    optuna.storages.fail_stale_trials(study)  # a dead worker's run is failed and queued again
                 time.sleep(POLL_SECONDS)
                 counts = status_counts(study)
 
