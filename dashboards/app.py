@@ -23,6 +23,7 @@ from dash import Input, Output
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.serving import make_server as _wsgi_server
 
+from dashboards import confirmed
 from dashboards import figures as figs
 from dashboards import layout
 from dashboards.data import compare_data, pareto_data, title
@@ -46,6 +47,7 @@ def create_app(storage_url: str) -> dash.Dash:
                     serve_locally=True)
     app.layout = layout.shell()
     cache = StudyPageCache(storage_url)
+    confirmed.register(app, storage_url)  # the confirmed front (dse retrain), when the study has one
 
     @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))
     def route(pathname: str | None, search: str | None) -> Any:

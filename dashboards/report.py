@@ -166,5 +166,8 @@ def write_report(storage_url: str, study_name: str, out_path: str | Path) -> Pat
     page = compute_study_page(storage_url, study_name)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(page, storage_url), encoding="utf-8")
+    from dashboards.confirmed import report_html  # the confirmed front (dse retrain), when there is one
+
+    confirmed = report_html(storage_url, study_name)
+    out.write_text(render_report(page, storage_url, [confirmed] if confirmed else []), encoding="utf-8")
     return out

@@ -222,9 +222,12 @@ def worker(
     from dse.study.progress import StudyProgress
     from dse.study.workers import join_study, required_target, run_worker
 
+    from dse.study.retrain_run import is_companion, join_retrain
+
     url = storage or f"sqlite:///studies/{name}.db"
     try:
-        session = join_study(name, url, data_dir=data_dir, quiet=not verbose, threads=threads, index=index)
+        join = join_retrain if is_companion(name, url) else join_study  # NAME.retrain: `dse retrain` runs
+        session = join(name, url, data_dir=data_dir, quiet=not verbose, threads=threads, index=index)
         target = required_target(session.study)
         with StudyProgress(name, target, timeout, console=console, enabled=not quiet, follow_target=True) as bar:
             outcome = run_worker(session, timeout, on_trial=bar.update)
@@ -267,6 +270,74 @@ def resume(
 
 
 @app.command()
+def retrain(
+    name: Annotated[str, typer.Argument(help="Study name whose candidates to retrain.")],
+    storage: StorageOpt = None,
+    top: Annotated[int | None, typer.Option("--top", help="Retrain at most K members of the Pareto set, cheapest first.")] = None,
+    trials: Annotated[str | None, typer.Option("--trials", help="Retrain these trials instead of the Pareto set, e.g. 3,7,9.")] = None,
+    seeds: Annotated[int, typer.Option("--seeds", help="Seeds (independent runs) per candidate.")] = 3,
+    epochs: Annotated[int, typer.Option("--epochs", help="Epochs of each run.")] = 10,
+    train_subset: Annotated[str, typer.Option("--train-subset", help="Training images per epoch, or `all` (the whole training split).")] = "all",
+    workers: WorkersOpt = None,
+    artifacts: Annotated[str | None, typer.Option("--artifacts", help="Folder for the weights (default: NAME.artifacts beside a SQLite file; required for other databases).")] = None,
+    data_dir: DataDirOpt = None,
+    timeout: TimeoutOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON (the progress bar goes to stderr).")] = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Confirm the front: train candidates from scratch at a larger budget with several seeds, measure
+    test accuracy, and store every run (and its weights) in the companion study NAME.retrain."""
+    from dse.console import console, err_console
+    from dse.study.confirm import confirmation
+    from dse.study.progress import StudyProgress
+    from dse.study.retrain import companion_name
+    from dse.study.retrain_plan import RetrainRequest, parse_subset, parse_trials, plan_retrain
+    from dse.study.retrain_run import start_retrain
+    from dse.study.retrain_view import print_confirmation
+
+    url = storage or f"sqlite:///studies/{name}.db"
+    out = err_console if as_json else console
+    try:
+        request = RetrainRequest(name, url, top=top, trials=parse_trials(trials), seeds=seeds, epochs=epochs,
+                                 train_subset=parse_subset(train_subset), artifacts=artifacts, data_dir=data_dir)
+        plan = plan_retrain(request)
+        session, target = start_retrain(plan, quiet=not verbose)
+    except DseError as exc:
+        fail(exc)
+        return
+    companion = companion_name(name)
+    try:
+        if workers:
+            from rich.markup import escape
+
+            from dse.study.workers import LocalWorkers, supervise
+
+            pool = LocalWorkers(companion, url, workers, timeout, data_dir, verbose,
+                                echo=lambda i, line: out.print(f"[dim]worker {i}:[/] {escape(line)}", highlight=False))
+            with StudyProgress(companion, target, timeout, console=out, follow_target=True) as bar:
+                supervise(session, pool, target, on_poll=bar.update)
+        else:
+            with StudyProgress(companion, target, timeout, console=out) as bar:
+                session.run(target, timeout, on_trial=bar.update)
+    except KeyboardInterrupt:
+        out.print(f"[yellow]interrupted[/]: finished runs are saved in {companion}; rerun the same command to do the rest")
+        raise typer.Exit(code=130) from None
+    except DseError as exc:
+        fail(exc)
+        return
+    conf = confirmation(url, name, trials=[t.number for t in plan.candidates])
+    if conf is None:
+        return
+    if as_json:
+        sys.stdout.write(json.dumps([c.to_json() for c in conf.candidates], indent=2) + "\n")
+    else:
+        print_confirmation(conf, console)
+    missing = sum(len(c.seeds) < seeds for c in conf.candidates)
+    if missing:
+        out.print(f"[yellow]{missing} candidate(s) lack some seeds[/] (failed or unfinished runs: `dse show {companion}`)")
+
+
+@app.command()
 def studies(storage: Annotated[str, typer.Option("--storage", help="Database URL.")] = "sqlite:///studies/quickstart.db") -> None:
     """List the studies in a storage with trial counts by state, dataset and objectives."""
     from dse.console import print_studies
@@ -286,8 +357,12 @@ def show(
     """Print a study's Pareto set (label, params, size, MACs, accuracy) and its trial states."""
     from dse.console import print_show
 
+    from dse.console import console
+    from dse.study.retrain_view import print_confirmed_if_any
+
     try:
         print_show(name, storage or f"sqlite:///studies/{name}.db", csv)
+        print_confirmed_if_any(name, storage or f"sqlite:///studies/{name}.db", console)
     except DseError as exc:
         fail(exc)
 

@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_serializer, field_validator, model_serializer, model_validator
+from pydantic import (Field, PrivateAttr, ValidationError, field_serializer, field_validator, model_serializer,
+                      model_validator)
 
 from dse.arch.serialize import read_yaml
 from dse.errors import ConfigError, Strict, config_error, invalid
@@ -93,6 +94,7 @@ class StudyConfig(Strict):
     sampler: SamplerConfig = SamplerConfig()
     pruner: PrunerConfig = PrunerConfig()
     reuse_duplicates: bool = True
+    repeats: int = Field(default=1, ge=1, description="train each candidate with this many seeds; the objective is their mean")
     trials: int = Field(default=20, ge=1)
     timeout: float | None = Field(default=None, gt=0)
     seed: int = Field(default=0, ge=0)
@@ -108,6 +110,15 @@ class StudyConfig(Strict):
         if isinstance(train, dict):
             config._train_data = copy.deepcopy(train)
         return config
+
+    @model_serializer(mode="wrap")
+    def _omit_default_repeats(self, handler: Any) -> Any:
+        """``repeats: 1`` (the default) is not written, so studies made before the option keep
+        their stored config and hash."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("repeats") == 1:
+            data.pop("repeats")
+        return data
 
     @field_serializer("train")
     def _dump_train(self, train: TrainConfig) -> dict[str, Any]:

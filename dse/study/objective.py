@@ -8,9 +8,10 @@ canonical architecture and training setup equal a finished trial's reuses that r
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import optuna
@@ -19,6 +20,9 @@ from dse.arch import ArchSpecError, build, cost
 from dse.study import attrs
 from dse.study.config import StudyConfig
 from dse.train import TrainConfig, train_candidate
+
+
+REPEAT_SEED_STEP = 1_000_003  # seeds of the repeats of one trial: seed, seed + step, ... (apart from other trials')
 
 
 class TrialFailed(Exception):
@@ -125,7 +129,8 @@ class Objective:
         if self.config.reuse_duplicates:
             original = self._find_duplicate(trial, spec.arch_hash(), train_key({k: v for k, v in train.items() if k != "seed"}))
             if original is not None:
-                for key in (attrs.VAL_CURVE, attrs.VAL_ACC, attrs.TRAIN_SECONDS, attrs.IMAGES_PER_SECOND, attrs.DEVICE):
+                for key in (attrs.VAL_CURVE, attrs.VAL_ACC, attrs.TRAIN_SECONDS, attrs.IMAGES_PER_SECOND, attrs.DEVICE,
+                            attrs.VAL_ACC_STD, attrs.VAL_ACC_PER_SEED, attrs.SEEDS):
                     if key in original.user_attrs:
                         trial.set_user_attr(key, original.user_attrs[key])
                 trial.set_user_attr(attrs.DUPLICATE_OF, original.number)
@@ -139,12 +144,7 @@ class Objective:
         except (TypeError, ValueError) as exc:
             self._fail(trial, "failed", f"bad training setup: {exc}")
         on_epoch = self.epoch_hook_factory(trial, costs) if self.epoch_hook_factory else None
-        try:
-            result = train_candidate(
-                lambda: build(spec), self.data, train_cfg, budget, device=self.device, on_epoch=on_epoch, quiet=self.quiet
-            )
-        except Exception as exc:  # a crash of one candidate is recorded and the study goes on
-            self._fail(trial, "failed", f"{type(exc).__name__}: {exc}")
+        result = self._train_repeats(trial, spec, train_cfg, budget, on_epoch)
         for key, value in {
             attrs.VAL_CURVE: [float(v) for v in result.val_curve],
             attrs.VAL_ACC: float(result.val_acc),
@@ -163,6 +163,39 @@ class Objective:
             self._fail(trial, result.status, result.reason or result.status)
         trial.set_user_attr(attrs.STATUS, "completed")
         return (float(result.val_acc), *objective_costs)
+
+    def _train_repeats(self, trial: optuna.Trial, spec: Any, train_cfg: TrainConfig, budget: Budget,
+                       on_epoch: Callable[[int, float], bool] | None) -> Any:
+        """Train ``config.repeats`` times with seeds ``seed, seed + REPEAT_SEED_STEP, ...``; the
+        result's val_acc and val_curve are the means over the seeds (std and per-seed values are
+        stored on the trial). Pruning watches the first seed only; a pruned or failed seed ends the trial."""
+        repeats = self.config.repeats
+        results = []
+        for j in range(repeats):
+            cfg = train_cfg.model_copy(update={"seed": train_cfg.seed + j * REPEAT_SEED_STEP})
+            try:
+                result = train_candidate(
+                    lambda: build(spec), self.data, cfg, budget, device=self.device,
+                    on_epoch=on_epoch if j == 0 else None, quiet=self.quiet,
+                )
+            except Exception as exc:  # a crash of one candidate is recorded and the study goes on
+                self._fail(trial, "failed", f"{type(exc).__name__}: {exc}")
+            results.append(result)
+            if result.status != "completed":
+                break
+        if repeats > 1 and all(r.status == "completed" for r in results):
+            accs = [float(r.val_acc) for r in results]
+            trial.set_user_attr(attrs.SEEDS, [r.seed for r in results])
+            trial.set_user_attr(attrs.VAL_ACC_PER_SEED, accs)
+            trial.set_user_attr(attrs.VAL_ACC_STD, statistics.stdev(accs))
+            length = min(len(r.val_curve) for r in results)
+            curve = [statistics.fmean(r.val_curve[i] for r in results) for i in range(length)]
+            seconds = sum(r.train_seconds for r in results)
+            images = sum(r.train_images for r in results)
+            return replace(results[0], val_acc=statistics.fmean(accs), val_curve=curve, train_seconds=seconds,
+                           wall_seconds=sum(r.wall_seconds for r in results), train_images=images,
+                           images_per_second=images / seconds if seconds > 0 else 0.0)
+        return results[-1]
 
     def _fail(self, trial: optuna.Trial, status: str, reason: str) -> None:
         trial.set_user_attr(attrs.STATUS, status)

@@ -26,7 +26,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from dse.errors import DseError
 from dse.study import attrs
-from dse.study.storage import StorageError, open_storage, safe_url, sqlite_path
+from dse.study.storage import safe_url, sqlite_path
 
 RETRAIN_SUFFIX = ".retrain"
 
@@ -103,12 +103,19 @@ def download_weights(folder: str | Path, artifact_id: str) -> dict[str, Any]:
         return torch.load(path, map_location="cpu", weights_only=True)
 
 
-def load_companion(storage_url: str, study_name: str) -> optuna.Study | None:
-    """The companion study of ``study_name`` (read-only use), or None when there is none yet."""
+def open_readonly(storage_url: str) -> optuna.storages.RDBStorage:
+    """A storage for reading only (SQLite files opened with ``mode=ro``; no tables created)."""
+    from dse.study.storage import open_readonly as _open_readonly
+
     try:
-        opened = open_storage(storage_url, heartbeat=False, create=False)
-    except StorageError as exc:
+        return _open_readonly(storage_url)
+    except DseError as exc:
         raise RetrainError(str(exc)) from None
+
+
+def load_companion(storage_url: str, study_name: str) -> optuna.Study | None:
+    """The companion study of ``study_name`` (read-only), or None when there is none yet."""
+    opened = open_readonly(storage_url)
     try:
         return optuna.load_study(study_name=companion_name(study_name), storage=opened)
     except KeyError:
