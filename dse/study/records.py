@@ -104,6 +104,7 @@ class TrialRecord:
     duplicate_of: int | None
     constraints: tuple[float, ...] = ()
     objective_values: Mapping[str, float] = field(default_factory=dict)
+    latency_ms: float | None = None  # measured before training, where the study measures latency
 
     def metric(self, name: str) -> float | None:
         """``val_acc``, ``params``, ``macs``, ``size_bytes`` or an objective's value by name."""
@@ -113,7 +114,8 @@ class TrialRecord:
         return None if value is None else float(value)
 
 
-_METRIC_FIELDS = {"val_acc": "val_acc", "params": "params_count", "size_bytes": "size_bytes", "macs": "macs"}
+_METRIC_FIELDS = {"val_acc": "val_acc", "params": "params_count", "size_bytes": "size_bytes", "macs": "macs",
+                  "latency_ms": "latency_ms"}
 
 
 # ------------------------------------------------------------------------------ opening storage
@@ -335,6 +337,7 @@ def _make_record(number: int, state: str, values: tuple[float, ...] | None, para
         feasible=not violated and status != "infeasible", reason=reason,
         datetime_start=start, datetime_complete=done, duplicate_of=_int(user.get(attrs.DUPLICATE_OF)),
         constraints=constraints, objective_values=by_name,
+        latency_ms=_num(user.get(attrs.LATENCY_MS)) or _num(by_name.get("latency_ms")),
     )
 
 
@@ -357,7 +360,7 @@ def _from_frozen(t: FrozenTrial, objectives: tuple[str, ...], with_arch: bool = 
 
 _USER_KEYS = (attrs.ARCH_HASH, attrs.ARCH_LABEL, attrs.PARAMS, attrs.MACS, attrs.SIZE_BYTES, attrs.VAL_CURVE,
               attrs.VAL_ACC, attrs.TRAIN_SECONDS, attrs.STATUS, attrs.FAIL_REASON, attrs.PRUNE_REASON,
-              attrs.INFEASIBLE_REASON, attrs.DUPLICATE_OF)
+              attrs.INFEASIBLE_REASON, attrs.DUPLICATE_OF, attrs.LATENCY_MS)
 
 
 def _from_rows(got: compat.TrialRows, objectives: tuple[str, ...]) -> list[TrialRecord]:
