@@ -64,6 +64,14 @@ def _arch_errors(prefix: str) -> Callable[[type[_T]], type[_T]]:
     return wrap
 
 
+def _fire(s1x1: int, e1x1: int, e3x3: int) -> FireSpec:
+    """A FireSpec from numbers derived from an already validated spec (each >= 1 by construction),
+    without re-running validation: ``cost()`` builds 8-16 of these per spec."""
+    fire = object.__new__(FireSpec)
+    fire.__dict__.update(s1x1=s1x1, e1x1=e1x1, e3x3=e3x3)
+    return fire
+
+
 @_arch_errors("stem")
 class StemSpec:
     """The first convolution (conv1): ``filters`` k x k convs with ``stride`` and ``padding``."""
@@ -99,7 +107,7 @@ class FireMeta:
                 )
             if s < 1:
                 raise ArchSpecError("meta.sr", f"{self.sr} gives {FIRE_NAMES[i]} (e={e}) s1x1=0; raise sr")
-            out.append(FireSpec(s1x1=s, e1x1=e - e3, e3x3=e3))
+            out.append(_fire(s, e - e3, e3))
         return tuple(out)
 
 
@@ -175,7 +183,7 @@ class ArchSpec:
         if a == 1.0 and d == 1:
             return tuple(base)
         return tuple(
-            FireSpec(scale_channels(f.s1x1, a, d), scale_channels(f.e1x1, a, d), scale_channels(f.e3x3, a, d))
+            _fire(scale_channels(f.s1x1, a, d), scale_channels(f.e1x1, a, d), scale_channels(f.e3x3, a, d))
             for f in base
         )
 
