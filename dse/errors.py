@@ -12,14 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-from pydantic_core import PydanticCustomError
 
-from dse.arch.errors import ArchSpecError, DseError
+from dse.arch.errors import ArchSpecError, DseError, error_parts, invalid, short_repr
 
-__all__ = ["ArchSpecError", "ConfigError", "DseError", "Strict", "config_error", "invalid"]
-
-_DSE = "dse_invalid"
-_SHOULD_BE = "Input should be "
+__all__ = ["ArchSpecError", "ConfigError", "DseError", "Strict", "config_error", "invalid", "short_repr"]
 
 
 class ConfigError(DseError):
@@ -33,39 +29,11 @@ class ConfigError(DseError):
         super().__init__(": ".join(p for p in (source, field, problem) if p) + tail)
 
 
-def invalid(path: str, problem: str, allowed: str | None = None) -> PydanticCustomError:
-    """A validation error for ``path`` (dotted, relative to the model being validated)."""
-    detail = f"{path}: {problem}" if path else problem
-    detail += f"; allowed: {allowed}" if allowed else ""
-    return PydanticCustomError(_DSE, "{detail}", {"detail": detail, "path": path, "problem": problem,
-                                                  "allowed": allowed or ""})
-
-
-def short_repr(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def config_error(exc: ValidationError, source: str, prefix: str = "",
                  cls: type[ConfigError] = ConfigError) -> ConfigError:
     """The first error of ``exc`` as one line naming ``source``, the field, the value and what is
     allowed; ``prefix`` goes before the field path (e.g. ``"space"`` for a space inside a study)."""
-    err = exc.errors()[0]
-    loc = ([prefix] if prefix else []) + [str(part) for part in err["loc"]]
-    ctx = err.get("ctx") or {}
-    msg = err["msg"]
-    allowed: str | None = None
-    if err["type"] == _DSE:
-        loc += str(ctx["path"]).split(".") if ctx.get("path") else []
-        problem, allowed = str(ctx["problem"]), str(ctx["allowed"]) or None
-    elif err["type"] == "missing":
-        problem = "is required"
-    elif msg.startswith(_SHOULD_BE):
-        problem, allowed = f"got {short_repr(err.get('input'))}", msg[len(_SHOULD_BE):].split(", unable", 1)[0]
-    else:
-        msg = msg.removeprefix("Value error, ")
-        problem = msg[:1].lower() + msg[1:]
-    return cls(source, ".".join(loc) or "(top level)", problem, allowed)
+    return cls(source, *error_parts(exc, prefix))
 
 
 class Strict(BaseModel):

@@ -84,12 +84,15 @@ def _fire(where: str, item: Any) -> FireSpec:
     if isinstance(item, (list, tuple)):
         if len(item) != 3:
             raise ArchSpecError(where, f"needs [s1x1, e1x1, e3x3], got {list(item)}")
-        return FireSpec(*item)
+        item = dict(zip(_FIRE_KEYS, item))
     _check_keys(where, item, FireSpec)
     missing = [k for k in _FIRE_KEYS if k not in item]
     if missing:
         raise ArchSpecError(f"{where}.{missing[0]}", "is required")
-    return FireSpec(**item)
+    try:
+        return FireSpec(**item)
+    except ArchSpecError as exc:
+        raise ArchSpecError(f"{where}.{exc.field}", str(exc)[len(exc.field) + 2:]) from None
 
 
 def spec_from_dict(data: dict[str, Any]) -> ArchSpec:

@@ -16,68 +16,82 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import field, replace
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import ConfigDict, Field, ValidationError
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from dse.arch.channels import FIRE_NAMES, LAYERS, conv_out, pool_out, round_half_up, scale_channels
-from dse.arch.errors import ArchSpecError
+from dse.arch.errors import ArchSpecError, arch_error, invalid
 
 Bypass = Literal["none", "simple", "complex"]
 Expand3x3 = Literal["standard", "separable"]
 BYPASS_CHOICES: tuple[str, ...] = ("none", "simple", "complex")
 EXPAND3X3_CHOICES: tuple[str, ...] = ("standard", "separable")
+_T = TypeVar("_T")
 
 
-def _int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ArchSpecError(name, f"must be an integer >= {low}, got {value!r}")
-    if value < low:
-        raise ArchSpecError(name, f"must be >= {low}, got {value}")
+_CONFIG = ConfigDict(strict=True, allow_inf_nan=False)
+_Pos = Annotated[int, Field(ge=1)]
+_Unit = Annotated[float, Field(gt=0.0, le=1.0)]
+_Multiplier = Annotated[float, Field(gt=0.0, le=16.0)]
 
 
-def _float(name: str, value: Any, low: float, high: float, *, low_open: bool, high_open: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ArchSpecError(name, f"must be a number, got {value!r}")
-    bad_low = value <= low if low_open else value < low
-    bad_high = value >= high if high_open else value > high
-    if bad_low or bad_high:
-        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
-        raise ArchSpecError(name, f"must be in {lo}{low}, {high}{hi}, got {value}")
+def _arch_errors(prefix: str) -> Callable[[type[_T]], type[_T]]:
+    """Make ``cls`` a frozen strict pydantic dataclass whose validation errors are one ArchSpecError
+    line (field path under ``prefix``, the value, what is allowed)."""
+
+    def wrap(cls: type[_T]) -> type[_T]:
+        cls = pydantic_dataclass(frozen=True, config=_CONFIG)(cls)
+        init = cls.__init__
+        names = [f.name for f in dataclasses.fields(cls)]
+
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            if args and len(args) <= len(names):  # so an error names the field, not its position
+                kwargs.update(zip(names, args))
+                args = ()
+            try:
+                init(self, *args, **kwargs)
+            except ValidationError as exc:
+                raise arch_error(exc, prefix) from None
+
+        __init__.__doc__ = init.__doc__
+        cls.__init__ = __init__  # type: ignore[method-assign]
+        return cls
+
+    return wrap
 
 
-@dataclass(frozen=True)
+def _fire(s1x1: int, e1x1: int, e3x3: int) -> FireSpec:
+    """A FireSpec from numbers derived from an already validated spec (each >= 1 by construction),
+    without re-running validation: ``cost()`` builds 8-16 of these per spec."""
+    fire = object.__new__(FireSpec)
+    fire.__dict__.update(s1x1=s1x1, e1x1=e1x1, e3x3=e3x3)
+    return fire
+
+
+@_arch_errors("stem")
 class StemSpec:
     """The first convolution (conv1): ``filters`` k x k convs with ``stride`` and ``padding``."""
 
-    filters: int = 96
-    kernel: int = 7
-    stride: int = 2
-    padding: int = 0
-
-    def __post_init__(self) -> None:
-        _int("stem.filters", self.filters, 1)
-        _int("stem.kernel", self.kernel, 1)
-        _int("stem.stride", self.stride, 1)
-        _int("stem.padding", self.padding, 0)
+    filters: _Pos = 96
+    kernel: _Pos = 7
+    stride: _Pos = 2
+    padding: Annotated[int, Field(ge=0)] = 0
 
 
-@dataclass(frozen=True)
+@_arch_errors("meta")
 class FireMeta:
     """SqueezeNet metaparameters: ``e_i = base_e + incr_e * floor(i / freq)`` for fire i = 0..7,
     ``e3x3 = round(e_i * pct3x3)``, ``e1x1 = e_i - e3x3``, ``s1x1 = round(sr * e_i)``."""
 
-    base_e: int = 128
-    incr_e: int = 128
-    freq: int = 2
-    pct3x3: float = 0.5
-    sr: float = 0.125
-
-    def __post_init__(self) -> None:
-        _int("meta.base_e", self.base_e, 1)
-        _int("meta.incr_e", self.incr_e, 0)
-        _int("meta.freq", self.freq, 1)
-        _float("meta.pct3x3", self.pct3x3, 0.0, 1.0, low_open=True, high_open=True)
-        _float("meta.sr", self.sr, 0.0, 1.0, low_open=True, high_open=False)
+    base_e: _Pos = 128
+    incr_e: Annotated[int, Field(ge=0)] = 128
+    freq: _Pos = 2
+    pct3x3: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.5
+    sr: _Unit = 0.125
 
     def fires(self) -> tuple[FireSpec, ...]:
         out = []
@@ -93,37 +107,33 @@ class FireMeta:
                 )
             if s < 1:
                 raise ArchSpecError("meta.sr", f"{self.sr} gives {FIRE_NAMES[i]} (e={e}) s1x1=0; raise sr")
-            out.append(FireSpec(s1x1=s, e1x1=e - e3, e3x3=e3))
+            out.append(_fire(s, e - e3, e3))
         return tuple(out)
 
 
-@dataclass(frozen=True)
+@_arch_errors("")
 class FireSpec:
     """One Fire module: squeeze ``s1x1`` 1x1 filters, expand ``e1x1`` 1x1 and ``e3x3`` 3x3 filters."""
 
-    s1x1: int
-    e1x1: int
-    e3x3: int
+    s1x1: _Pos
+    e1x1: _Pos
+    e3x3: _Pos
 
     @property
     def out_channels(self) -> int:
         return self.e1x1 + self.e3x3
 
-    def check(self, where: str) -> None:
-        for name in ("s1x1", "e1x1", "e3x3"):
-            _int(f"{where}.{name}", getattr(self, name), 1)
 
-
-@dataclass(frozen=True)
+@_arch_errors("")
 class ArchSpec:
     """One network of the SqueezeNet family. Defaults are SqueezeNet v1.0 (224x224, 1000 classes)."""
 
-    in_channels: int = 3
-    input_size: int = 224
-    num_classes: int = 1000
-    resolution_multiplier: float = 1.0
-    width_multiplier: float = 1.0
-    channel_divisor: int = 1
+    in_channels: _Pos = 3
+    input_size: _Pos = 224
+    num_classes: Annotated[int, Field(ge=2)] = 1000
+    resolution_multiplier: _Multiplier = 1.0
+    width_multiplier: _Multiplier = 1.0
+    channel_divisor: _Pos = 1
     stem: StemSpec = field(default_factory=StemSpec)
     meta: FireMeta | None = field(default_factory=FireMeta)
     fires: tuple[FireSpec, ...] | None = None
@@ -131,33 +141,22 @@ class ArchSpec:
     bypass: Bypass = "none"
     expand3x3: Expand3x3 = "standard"
     batchnorm: bool = False
-    dropout: float = 0.5
+    dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
     head_relu: bool = True
 
     def __post_init__(self) -> None:
-        _int("in_channels", self.in_channels, 1)
-        _int("input_size", self.input_size, 1)
-        _int("num_classes", self.num_classes, 2)
-        _float("resolution_multiplier", self.resolution_multiplier, 0.0, 16.0, low_open=True, high_open=False)
-        _float("width_multiplier", self.width_multiplier, 0.0, 16.0, low_open=True, high_open=False)
-        _int("channel_divisor", self.channel_divisor, 1)
-        _float("dropout", self.dropout, 0.0, 1.0, low_open=False, high_open=True)
-        for name in ("batchnorm", "head_relu"):
-            if not isinstance(getattr(self, name), bool):
-                raise ArchSpecError(name, f"must be true or false, got {getattr(self, name)!r}")
-        if self.bypass not in BYPASS_CHOICES:
-            raise ArchSpecError("bypass", f"must be one of {', '.join(BYPASS_CHOICES)}; got {self.bypass!r}")
-        if self.expand3x3 not in EXPAND3X3_CHOICES:
-            raise ArchSpecError(
-                "expand3x3", f"must be one of {', '.join(EXPAND3X3_CHOICES)}; got {self.expand3x3!r}"
-            )
+        try:
+            self._check()
+        except ArchSpecError as exc:  # pydantic wraps a ValueError; keep the field path
+            raise invalid(exc.field, str(exc)[len(exc.field) + 2:]) from None
+
+    def _check(self) -> None:
+        """Cross-field rules (the per-field ranges are the annotations above)."""
         if (self.meta is None) == (self.fires is None):
             raise ArchSpecError("fires", "give exactly one of meta (metaparameters) or fires (explicit list)")
         if self.fires is not None:
             if len(self.fires) != len(FIRE_NAMES):
                 raise ArchSpecError("fires", f"needs exactly {len(FIRE_NAMES)} entries (fire2..fire9), got {len(self.fires)}")
-            for name, fire in zip(FIRE_NAMES, self.fires):
-                fire.check(f"fires.{name}")
         for layer in self.downsample:
             if layer not in LAYERS:
                 raise ArchSpecError("downsample", f"unknown layer {layer!r}; choose from {', '.join(LAYERS)}")
@@ -184,7 +183,7 @@ class ArchSpec:
         if a == 1.0 and d == 1:
             return tuple(base)
         return tuple(
-            FireSpec(scale_channels(f.s1x1, a, d), scale_channels(f.e1x1, a, d), scale_channels(f.e3x3, a, d))
+            _fire(scale_channels(f.s1x1, a, d), scale_channels(f.e1x1, a, d), scale_channels(f.e3x3, a, d))
             for f in base
         )
 

@@ -37,7 +37,12 @@ CASES = [
     ("fires", lambda: ArchSpec(meta=FireMeta(), fires=GOOD_FIRES)),
     ("fires", lambda: ArchSpec(meta=None, fires=None)),
     ("fires", lambda: ArchSpec(meta=None, fires=GOOD_FIRES[:7])),
-    ("fires.fire5.e3x3", lambda: ArchSpec(meta=None, fires=GOOD_FIRES[:3] + (FireSpec(4, 8, 0),) + GOOD_FIRES[4:])),
+    ("e3x3", lambda: FireSpec(4, 8, 0)),
+    ("s1x1", lambda: FireSpec(s1x1=1.0, e1x1=8, e3x3=8)),  # type: ignore[arg-type]
+    ("fires[3].e3x3", lambda: spec_from_dict({"fires": [[4, 8, 8]] * 3 + [[4, 8, 0]] + [[4, 8, 8]] * 4})),
+    ("in_channels", lambda: ArchSpec(in_channels=True)),  # a bool is not an int
+    ("stem.filters", lambda: StemSpec(filters=96.0)),  # type: ignore[arg-type]  # nor is a float
+    ("dropout", lambda: ArchSpec(dropout=float("nan"))),
     ("downsample", lambda: ArchSpec(downsample=("fire10",))),
     ("downsample", lambda: ArchSpec(downsample=("stem", "stem"))),
     ("downsample", lambda: ArchSpec(input_size=28, downsample=("stem", "fire2", "fire3", "fire4", "fire5"))),

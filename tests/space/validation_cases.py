@@ -306,7 +306,7 @@ CASES = [
         _set("base.meta", {"sr": 2.0}),
         "base.meta.sr",
         "got 2.0",
-        "in (0.0, 1.0]",
+        "less than or equal to 1",
     ),
     (
         "base: unknown preset",
@@ -320,7 +320,7 @@ CASES = [
         _set("base.bypass", "sideways"),
         "base.bypass",
         "got 'sideways'",
-        "one of none, simple, complex",
+        "'none', 'simple' or 'complex'",
     ),
     (
         "base: does not fit the input",
