@@ -13,7 +13,7 @@ from typing import Any
 from flask import request
 from werkzeug.serving import make_server
 
-from dashboards.app import _QuietHandler, create_app
+from dse.dashboard.app import _QuietHandler, create_app
 from tests.dashboards.synthetic import build_study
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

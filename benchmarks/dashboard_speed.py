@@ -6,7 +6,7 @@ Targets (issue 16): the 2,000-trial study page usable within 1.5 s of the reques
 
 Builds synthetic dse-like studies (SQLite in a temporary folder, bulk-inserted; see
 tests/dashboards/synthetic.py) with 2 objectives (val_acc, params) and with 3 (val_acc, params,
-macs), then times each stage of ``dashboards.page.compute_study_page`` and the extra work of a
+macs), then times each stage of ``dse.dashboard.page.compute_study_page`` and the extra work of a
 page view: drawing the Pareto figure to JSON, the cached live-refresh check, one trial's panel.
 With ``--browser`` (Debian's chromium and chromedriver), for each of ``--browser-trials`` it
 starts a fresh dashboard server (empty caches), opens ``/study/NAME`` in a fresh headless
@@ -38,11 +38,11 @@ sys.path.insert(0, str(ROOT))
 
 import optuna
 
-from dashboards import figures
-from dashboards.data import hypervolume_history, pareto_data
-from dashboards.design import breakdown_data, shape_data
-from dashboards.page import StudyPageCache, compute_study_page
-from dse.study import records as rec
+from dse.dashboard import figures
+from dse.dashboard.data import hypervolume_history, pareto_data
+from dse.dashboard.design import breakdown_data, shape_data
+from dse.dashboard.page import StudyPageCache, compute_study_page
+from dse.study import _records as rec
 from tests.dashboards.synthetic import build_study
 
 try:

@@ -116,11 +116,11 @@ def _fmt(value: float | None) -> str:
 
 def retrain_check(args: argparse.Namespace) -> None:
     """Brief study of ``args.archs`` candidates, `dse retrain` of all of them, rank correlations."""
-    from dse.study.config import config_from_data
-    from dse.study.confirm import confirmation
-    from dse.study.retrain_plan import RetrainRequest, counted, plan_retrain
-    from dse.study.retrain_run import start_retrain
-    from dse.study.session import start as start_study
+    from dse.study._config import config_from_data
+    from dse.study._confirm import confirmation
+    from dse.study._retrain_plan import RetrainRequest, counted, plan_retrain
+    from dse.study._retrain_run import start_retrain
+    from dse.study._session import start as start_study
 
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
@@ -148,7 +148,7 @@ def retrain_check(args: argparse.Namespace) -> None:
                              train_subset=args.retrain_subset)
     retrain, target = start_retrain(plan_retrain(request))
     if args.workers > 1:  # N local `dse worker fidelity.retrain` processes share the runs
-        from dse.study.workers import LocalWorkers, supervise
+        from dse.study._workers import LocalWorkers, supervise
 
         supervise(retrain, LocalWorkers("fidelity.retrain", storage, args.workers), target)
     else:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from _results import save_and_print  # benchmarks/_results.py
 
-from dse.study.config import load_config
-from dse.study.session import start
+from dse.study._config import load_config
+from dse.study._session import start
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Search efficiency: hypervolume against wall-clock time for three ways of running a study.
 
-(a) dse: the cost-aware sampler (dse.study.cost_aware: screens many candidates by exact cost,
+(a) dse: the cost-aware sampler (dse.study._cost_aware: screens many candidates by exact cost,
     never proposes an infeasible or duplicate one, and picks the best expected hypervolume gain per
     predicted training second), Pareto-aware pruning at rungs, duplicate reuse;
 (b) plain Optuna NSGA-II: every candidate trained to the end, no constraint, no reuse;
@@ -30,10 +30,10 @@ import optuna
 from _results import RESULTS  # benchmarks/_results.py
 
 from dse.study import attrs
-from dse.study.config import config_from_data
-from dse.study.pareto import hypervolume, to_loss
-from dse.study.runner import trial_status
-from dse.study.session import start
+from dse.study._config import config_from_data
+from dse.study._pareto import hypervolume, to_loss
+from dse.study._runner import trial_status
+from dse.study._session import start
 
 METHODS = {
     "dse": {"sampler": {"name": "cost_aware"}, "pruner": {"mode": "pareto", "rungs": [2], "min_trials": 3},

@@ -5,8 +5,8 @@ Usage::
     python benchmarks/storage_throughput.py [--trials 200] [--workers 1 4 8]
         [--backends sqlite postgresql mysql]
 
-Each worker process runs dse's own run loop (``dse.study.runner.run_until``: shared target,
-slot claim, heartbeats, dead-trial checks) against storage opened by ``dse.study.storage.
+Each worker process runs dse's own run loop (``dse.study._runner.run_until``: shared target,
+slot claim, heartbeats, dead-trial checks) against storage opened by ``dse.study._database.
 open_storage`` (WAL SQLite with busy timeout, retries with backoff, heartbeats), with a zero-cost
 objective: it suggests the five parameters of ``search_spaces/squeezenet_micro.yaml`` and writes
 the same sixteen trial user attributes a dse trial writes (with values of similar size), but
@@ -49,8 +49,8 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dse.study import attrs  # noqa: E402
-from dse.study import runner  # noqa: E402
-from dse.study.storage import open_storage  # noqa: E402
+from dse.study import _runner as runner  # noqa: E402
+from dse.study._database import open_storage  # noqa: E402
 from tests.workers.conftest import temporary_database  # noqa: E402
 
 SERVERS = {
@@ -97,8 +97,8 @@ class _Count(logging.Handler):
 
 def worker(url: str, name: str, target: int, barrier: Any, results: Any) -> None:
     counter = _Count()
-    logging.getLogger("dse.study.storage").addHandler(counter)
-    logging.getLogger("dse.study.storage").setLevel(logging.INFO)
+    logging.getLogger("dse.study._database").addHandler(counter)
+    logging.getLogger("dse.study._database").setLevel(logging.INFO)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.load_study(study_name=name, storage=open_storage(url),
                               sampler=optuna.samplers.RandomSampler(seed=os.getpid()))

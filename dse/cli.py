@@ -45,7 +45,7 @@ def fruitless(study, name: str) -> DseError:
     from collections import Counter
 
     from dse.study import attrs
-    from dse.study.runner import MAX_FRUITLESS
+    from dse.study._runner import MAX_FRUITLESS
 
     finished = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()][-MAX_FRUITLESS:]
     reasons = Counter(str(t.user_attrs.get(attrs.FAIL_REASON) or t.user_attrs.get(attrs.INFEASIBLE_REASON) or "")
@@ -116,7 +116,7 @@ def _run_session(session, trials: int | None, timeout: float | None, verbose: bo
     from rich.markup import escape
 
     from dse.console import console, print_pareto
-    from dse.study.progress import StudyProgress
+    from dse.study._progress import StudyProgress
 
     target = trials or session.config.trials
     if session.grid_size is not None:
@@ -152,8 +152,8 @@ def launch(
     workers: WorkersOpt = None,
 ) -> None:
     """Create a study from its YAML config and run it; rerunning continues it to the target."""
-    from dse.study.config import load_config
-    from dse.study.session import start
+    from dse.study._config import load_config
+    from dse.study._session import start
 
     try:
         config = load_config(study_yaml)
@@ -178,9 +178,9 @@ def _run_workers(session, workers: int, trials: int | None, timeout: float | Non
     from rich.markup import escape
 
     from dse.console import console, print_pareto
-    from dse.study.progress import StudyProgress
-    from dse.study.runner import completed_count
-    from dse.study.workers import LocalWorkers, supervise
+    from dse.study._progress import StudyProgress
+    from dse.study._runner import completed_count
+    from dse.study._workers import LocalWorkers, supervise
 
     name, storage = session.config.name, session.config.storage
     target = trials or session.config.trials
@@ -219,10 +219,10 @@ def worker(
 ) -> None:
     """Join a study from its database and run trials until all workers together reach its target."""
     from dse.console import console
-    from dse.study.progress import StudyProgress
-    from dse.study.workers import join_study, required_target, run_worker
+    from dse.study._progress import StudyProgress
+    from dse.study._workers import join_study, required_target, run_worker
 
-    from dse.study.retrain_run import is_companion, join_retrain
+    from dse.study._retrain_run import is_companion, join_retrain
 
     url = storage or f"sqlite:///studies/{name}.db"
     try:
@@ -240,7 +240,7 @@ def worker(
     if outcome.stopped_by == "fruitless":
         fail(fruitless(session.study, name))
     if not quiet:
-        from dse.study.runner import completed_count
+        from dse.study._runner import completed_count
 
         ran = len(session.objective.timings)
         reason = {"target": "target reached", "timeout": "time limit reached", "grid": "grid exhausted"}
@@ -258,8 +258,8 @@ def resume(
     verbose: VerboseOpt = False,
 ) -> None:
     """Continue a study using only what its database stores (no YAML files needed)."""
-    from dse.study.runner import stored_target
-    from dse.study.session import reopen
+    from dse.study._runner import stored_target
+    from dse.study._session import reopen
 
     try:
         session = reopen(name, storage or f"sqlite:///studies/{name}.db", data_dir=data_dir, quiet=not verbose)
@@ -288,12 +288,12 @@ def retrain(
     """Confirm the front: train candidates from scratch at a larger budget with several seeds, measure
     test accuracy, and store every run (and its weights) in the companion study NAME.retrain."""
     from dse.console import console, err_console
-    from dse.study.confirm import confirmation
-    from dse.study.progress import StudyProgress
-    from dse.study.retrain import companion_name
-    from dse.study.retrain_plan import RetrainRequest, parse_subset, parse_trials, plan_retrain
-    from dse.study.retrain_run import start_retrain
-    from dse.study.retrain_view import print_confirmation
+    from dse.study._confirm import confirmation
+    from dse.study._progress import StudyProgress
+    from dse.study._retrain import companion_name
+    from dse.study._retrain_plan import RetrainRequest, parse_subset, parse_trials, plan_retrain
+    from dse.study._retrain_run import start_retrain
+    from dse.study._retrain_view import print_confirmation
 
     url = storage or f"sqlite:///studies/{name}.db"
     out = err_console if as_json else console
@@ -310,7 +310,7 @@ def retrain(
         if workers:
             from rich.markup import escape
 
-            from dse.study.workers import LocalWorkers, supervise
+            from dse.study._workers import LocalWorkers, supervise
 
             pool = LocalWorkers(companion, url, workers, timeout, data_dir, verbose,
                                 echo=lambda i, line: out.print(f"[dim]worker {i}:[/] {escape(line)}", highlight=False))
@@ -358,7 +358,7 @@ def show(
     from dse.console import print_show
 
     from dse.console import console
-    from dse.study.retrain_view import print_confirmed_if_any
+    from dse.study._retrain_view import print_confirmed_if_any
 
     try:
         print_show(name, storage or f"sqlite:///studies/{name}.db", csv)
@@ -385,7 +385,7 @@ def dashboard(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to serve on.")] = 8050,
 ) -> None:
     """Serve the Pareto-front dashboard for every study in a storage (read-only, live refresh)."""
-    from dashboards.app import serve
+    from dse.dashboard.app import serve
 
     try:
         serve(storage, host=host, port=port)
@@ -404,7 +404,7 @@ def report(
 
     from rich.markup import escape
 
-    from dashboards.report import write_report
+    from dse.dashboard.report import write_report
     from dse.console import console
 
     target = Path(out).expanduser()

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dse.arch import ArchSpec, Cost
-from dse.study.sweep import describe_points
+from dse.study._sweep import describe_points
 
 console = Console()
 err_console = Console(stderr=True)
@@ -71,7 +71,7 @@ def _fmt(value: float | None, fmt: str) -> str:
 
 def pareto_table(name: str, records: list, directions: list[str]) -> Table:
     """The Pareto set (label, params, size, MACs, accuracy) of ``records``, sorted by size."""
-    from dse.study.progress import pareto_records
+    from dse.study._progress import pareto_records
 
     table = Table(title=f"Pareto set of {escape(name)}", header_style="bold")
     for col in ("trial", "label", "params", "size", "MACs", "val acc"):
@@ -87,13 +87,13 @@ def pareto_table(name: str, records: list, directions: list[str]) -> Table:
 
 
 def print_pareto(study) -> None:
-    from dse.study.records import records_of
+    from dse.study._records import records_of
 
     console.print(pareto_table(study.study_name, records_of(study), [d.name.lower() for d in study.directions]))
 
 
 def print_studies(storage: str) -> None:
-    from dse.study.records import list_study_summaries, load_trials
+    from dse.study._records import list_study_summaries, load_trials
 
     table = Table(title=f"studies in {escape(storage)}", header_style="bold")
     for col in ("study", "dataset", "objectives", "completed", "pruned", "infeasible", "failed", "running"):
@@ -113,7 +113,7 @@ def print_show(name: str, storage: str, csv_path: str | None) -> None:
     from pathlib import Path
 
     from dse.errors import DseError
-    from dse.study.records import load_study_info, load_trials
+    from dse.study._records import load_study_info, load_trials
 
     if csv_path and not Path(csv_path).parent.is_dir():
         raise DseError(f"--csv {csv_path}: no folder {Path(csv_path).parent}; give a path in an existing folder")
@@ -135,8 +135,8 @@ def print_show(name: str, storage: str, csv_path: str | None) -> None:
 
 
 def _missing_grid_points(info, records: list) -> list[dict]:
-    from dse.study.records import COUNTED
-    from dse.study.sweep import missing_grid_points
+    from dse.study._records import COUNTED
+    from dse.study._sweep import missing_grid_points
 
     measured = [r.params for r in records if r.status in COUNTED]
     return missing_grid_points(dict(info.config), dict(info.space) or None, measured)

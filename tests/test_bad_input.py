@@ -116,9 +116,9 @@ def _make_existing(folder: Path) -> Path:
 
     from dse.arch import cost
     from dse.study import attrs
-    from dse.study.config import config_from_data
-    from dse.study.runner import create_or_continue
-    from dse.study.session import load_space_for
+    from dse.study._config import config_from_data
+    from dse.study._runner import create_or_continue
+    from dse.study._session import load_space_for
 
     db = folder / "studies" / "tiny.db"
     db.parent.mkdir(parents=True)
@@ -178,7 +178,7 @@ def _run(case: Case, argv: list[str], tmp: Path, monkeypatch: pytest.MonkeyPatch
         except subprocess.TimeoutExpired:
             pytest.fail(f"`dse {' '.join(argv)}` still ran after 180 s instead of refusing")
         return proc.returncode, proc.stdout, proc.stderr, None
-    from dse.study.session import Session
+    from dse.study._session import Session
 
     def run(*args: Any, **kwargs: Any) -> Any:
         if case.interrupt:
@@ -248,7 +248,7 @@ def test_every_finding_has_a_row() -> None:
 
 def test_yaml_12_numbers_are_numbers(tmp_path: Path) -> None:
     """Finding 8: ``lr: 1e6`` is a number (YAML 1.2), not the string PyYAML 1.1 reads."""
-    from dse.study.config import load_config
+    from dse.study._config import load_config
 
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(study()).replace("lr: 0.05", "lr: 1e6"))

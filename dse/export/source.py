@@ -55,7 +55,7 @@ class Weights:
 
 def open_study(storage_url: str, name: str) -> optuna.Study:
     """Study ``name`` in ``storage_url`` (never creates a database or a study)."""
-    from dse.study.storage import open_storage, safe_url
+    from dse.study._database import open_storage, safe_url
 
     opened = open_storage(storage_url, heartbeat=False, create=False)
     try:
@@ -67,7 +67,7 @@ def open_study(storage_url: str, name: str) -> optuna.Study:
 
 
 def _status(trial: optuna.trial.FrozenTrial) -> str:
-    """dse's status of a finished trial, as ``dse.study.runner.trial_status`` gives it (read here
+    """dse's status of a finished trial, as ``dse.study._runner.trial_status`` gives it (read here
     without importing the runner, which pulls in Lightning: seconds of start-up for a read)."""
     status = trial.user_attrs.get(attrs.STATUS)
     if trial.state == optuna.trial.TrialState.COMPLETE:
@@ -123,7 +123,7 @@ def front_numbers(study: optuna.Study) -> list[int]:
     """Trial numbers of the study's Pareto set (as `dse show` prints it: completed, feasible trials)."""
     import numpy as np
 
-    from dse.study.pareto import pareto_mask, to_loss
+    from dse.study._pareto import pareto_mask, to_loss
 
     trials = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
               if _status(t) in EXPORTABLE and t.values is not None]
@@ -142,7 +142,7 @@ def resolve_weights(source: TrialSource, mode: WeightsMode, seed: int | None = N
     if mode != "retrained":
         raise ExportError(f"--weights must be retrained or none, got {mode!r}")
     try:
-        from dse.study.retrain import retrained_weights
+        from dse.study._retrain import retrained_weights
     except ImportError:
         raise ExportError("this dse has no `dse retrain` yet, so there are no retrained weights; "
                           "export the architecture alone with --weights none") from None

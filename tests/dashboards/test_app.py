@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from dashboards import app as app_module
-from dashboards.app import create_app, make_server, serve
+from dse.dashboard import app as app_module
+from dse.dashboard.app import create_app, make_server, serve
 from tests.dashboards.conftest import HOSTILE, StudyDB
 
 Prop = tuple[str, str]
@@ -140,8 +140,8 @@ def test_study_page_draws_front_and_all_kinds(client: Client, study_db: StudyDB)
     traces = {t.get("uid"): t for t in figure["data"]}
     assert {"front", "dominated", "infeasible", "pruned", "front-step"} <= set(traces)
     assert figure["layout"]["xaxis"]["type"] == "log" and "multiply-accumulates" in figure["layout"]["xaxis"]["title"]["text"]
-    from dashboards.data import pareto_data
-    from dse.study import records as rec
+    from dse.dashboard.data import pareto_data
+    from dse.study import _records as rec
 
     expected = pareto_data(rec.load_trials(study_db.url, "small"), rec.load_study_info(study_db.url, "small"), "macs")
     assert [c[0] for c in traces["front"]["customdata"]] == expected.front_numbers()
@@ -174,7 +174,7 @@ def test_three_objective_view_and_compare(client: Client) -> None:
 
 
 def test_trial_panel_shows_breakdown_curve_yaml_json_and_reason(client: Client) -> None:
-    from dse.study import records as rec
+    from dse.study import _records as rec
 
     done = next(r for r in rec.load_trials(client.storage_url, "small") if r.status == "completed")
     panel = client.click("small", done.number)
@@ -249,7 +249,7 @@ def test_non_dse_and_empty_studies_still_render(client: Client, tmp_path: Path) 
 
 
 def test_drawer_opens_on_a_click_or_a_table_row_and_closes(client: Client) -> None:
-    from dse.study import records as rec
+    from dse.study import _records as rec
 
     records = rec.load_trials(client.storage_url, "small")
     done = next(r for r in records if r.status == "completed")
@@ -270,8 +270,8 @@ def test_drawer_opens_on_a_click_or_a_table_row_and_closes(client: Client) -> No
 
 
 def test_table_shows_the_pareto_set_all_trials_and_a_plot_selection(client: Client, study_db: StudyDB) -> None:
-    from dashboards.data import pareto_set
-    from dse.study import records as rec
+    from dse.dashboard.data import pareto_set
+    from dse.study import _records as rec
 
     records = rec.load_trials(study_db.url, "small")
     front = [r.number for r in pareto_set(records, rec.load_study_info(study_db.url, "small"))]
@@ -293,8 +293,8 @@ def test_table_shows_the_pareto_set_all_trials_and_a_plot_selection(client: Clie
 
 
 def test_studies_page_counts_infeasible_apart_from_completed(client: Client, study_db: StudyDB) -> None:
-    from dashboards.data import status_counts
-    from dse.study import records as rec
+    from dse.dashboard.data import status_counts
+    from dse.study import _records as rec
 
     page = client.route("/")
     counts = status_counts(rec.load_trials(study_db.url, "small"))

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from dashboards.app import make_server
-from dashboards.data import pareto_data
-from dse.study import records as rec
+from dse.dashboard.app import make_server
+from dse.dashboard.data import pareto_data
+from dse.study import _records as rec
 from tests.dashboards.conftest import HOSTILE, StudyDB
 
 pytestmark = pytest.mark.browser
@@ -153,7 +153,7 @@ def test_table_filters_by_parameter_and_by_a_brushed_region(driver: Any, base_ur
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from dashboards.data import pareto_set
+    from dse.dashboard.data import pareto_set
 
     records = rec.load_trials(study_db.url, "small")
     front = [r for r in pareto_set(records, rec.load_study_info(study_db.url, "small"))]
@@ -197,7 +197,7 @@ def test_hostile_study_name_renders_as_text(driver: Any, base_url: str) -> None:
 def test_report_opens_offline_and_draws_every_figure(driver: Any, study_db: StudyDB, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    from dashboards.report import write_report
+    from dse.dashboard.report import write_report
 
     path = write_report(study_db.url, "small", tmp_path / "report.html")
     driver.get(path.as_uri())

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from dashboards import data, design
+from dse.dashboard import data, design
 from dse.arch import cost, get_preset
-from dse.study import records as rec
-from dse.study.records import Objective, StudyInfo, TrialRecord
+from dse.study import _records as rec
+from dse.study._records import Objective, StudyInfo, TrialRecord
 from tests.dashboards.conftest import StudyDB
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

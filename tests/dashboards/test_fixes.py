@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from dashboards import data, design, figures, layout
-from dashboards.design_figures import learning_curve_figure, point_style, shape_figure
-from dashboards.ticks import linear_ticks, log_ticks
-from dse.study.records import Objective, StudyInfo
+from dse.dashboard import data, design, figures, layout
+from dse.dashboard.design_figures import learning_curve_figure, point_style, shape_figure
+from dse.dashboard.ticks import linear_ticks, log_ticks
+from dse.study._records import Objective, StudyInfo
 from tests.dashboards.test_data import HAND, INFO, record
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import optuna
 
-from dashboards.data import cost_metrics
+from dse.dashboard.data import cost_metrics
 from dse.study import attrs
-from dse.study.records import load_study_info, load_trials
+from dse.study._records import load_study_info, load_trials
 
 
 def _study(url: str, measured: bool) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import optuna
 
-from dse.study.config import config_from_data
-from dse.study.runner import create_or_continue
+from dse.study._config import config_from_data
+from dse.study._runner import create_or_continue
 from tests.study.conftest import TINY_SPACE, tiny_config
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import plotly.offline
 import pytest
 
-from dashboards.report import write_report
+from dse.dashboard.report import write_report
 from dse.errors import DseError
-from dse.study import records as rec
+from dse.study import _records as rec
 from tests.dashboards.conftest import HOSTILE, StudyDB
 
 
@@ -42,7 +42,7 @@ def test_report_is_offline(report: str) -> None:
 
 
 def test_report_pareto_table_lists_the_front(report: str, study_db: StudyDB) -> None:
-    from dashboards.data import pareto_set
+    from dse.dashboard.data import pareto_set
 
     records = rec.load_trials(study_db.url, "small")
     front = pareto_set(records, rec.load_study_info(study_db.url, "small"))
@@ -74,7 +74,7 @@ def test_report_of_three_objectives_and_unknown_study(study_db: StudyDB, tmp_pat
 
 
 def test_report_counts_infeasible_apart_from_completed(report: str, study_db: StudyDB) -> None:
-    from dashboards.data import status_counts
+    from dse.dashboard.data import status_counts
 
     counts = status_counts(rec.load_trials(study_db.url, "small"))
     assert counts["infeasible"] > 0

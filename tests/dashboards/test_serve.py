@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboards.app import DashboardError, make_server, serve
+from dse.dashboard.app import DashboardError, make_server, serve
 from tests.dashboards.conftest import StudyDB
 
 

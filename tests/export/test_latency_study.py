@@ -16,9 +16,9 @@ from dse.cli import app
 from dse.export.errors import LatencyDeviceError
 from dse.export.latency import RUNS, measure_spec
 from dse.study import attrs
-from dse.study.config import ConfigError, config_from_data
-from dse.study.samplers import make_sampler
-from dse.study.session import start
+from dse.study._config import ConfigError, config_from_data
+from dse.study._samplers import make_sampler
+from dse.study._session import start
 from dse.train import TrainResult
 
 from ..study.conftest import tiny_config
@@ -29,7 +29,7 @@ OTHER_DEVICE = {"device": "cuda", "device_name": "NVIDIA H200", "threads": None,
 
 
 def _session(tmp_path: Path, monkeypatch, **overrides):
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     trained = []
 
@@ -97,7 +97,7 @@ def test_config_accepts_latency_and_keeps_old_hashes(tmp_path: Path) -> None:
 
 
 def test_cost_aware_sampler_refuses_latency(tmp_path: Path) -> None:
-    from dse.study.session import load_space_for
+    from dse.study._session import load_space_for
 
     config = config_from_data(tiny_config(tmp_path, objectives=["val_acc", "latency_ms"], sampler={"name": "cost_aware"}))
     with pytest.raises(ConfigError, match="cannot use latency_ms"):

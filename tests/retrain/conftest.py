@@ -7,8 +7,8 @@ from pathlib import Path
 import optuna
 import pytest
 
-from dse.study.config import config_from_data
-from dse.study.session import start
+from dse.study._config import config_from_data
+from dse.study._session import start
 from dse.train import TrainResult
 from tests.study.conftest import tiny_config
 
@@ -50,7 +50,7 @@ class RetrainTrainer:
 @pytest.fixture
 def finished_study(tmp_path: Path, monkeypatch) -> tuple[str, optuna.Study]:
     """Study "tiny" with trials 0 (sr 0.25) and 1 (sr 0.5) completed; returns (storage URL, study)."""
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     monkeypatch.setattr(objective, "train_candidate", search_trainer)
     config = config_from_data(tiny_config(tmp_path, space=SPACE, trials=2, pruner={"mode": "off"}))

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from dse.cli import app
 from dse.study import attrs
-from dse.study.config import config_from_data
-from dse.study.confirm import rank_correlations
-from dse.study.session import start
+from dse.study._config import config_from_data
+from dse.study._confirm import rank_correlations
+from dse.study._session import start
 from tests.study.conftest import tiny_config
 
 runner = CliRunner()

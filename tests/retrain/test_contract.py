@@ -11,7 +11,7 @@ import torch
 
 from dse.arch import ArchSpec, build, get_preset
 from dse.study import attrs
-from dse.study.retrain import (
+from dse.study._retrain import (
     RetrainError,
     artifact_store,
     companion_name,

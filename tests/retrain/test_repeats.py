@@ -9,9 +9,9 @@ import optuna
 import pytest
 
 from dse.study import attrs
-from dse.study.config import config_from_data
-from dse.study.objective import REPEAT_SEED_STEP
-from dse.study.session import start
+from dse.study._config import config_from_data
+from dse.study._objective import REPEAT_SEED_STEP
+from dse.study._session import start
 from dse.train import TrainResult
 from tests.study.conftest import tiny_config
 
@@ -43,7 +43,7 @@ def fake_trainer(curves: dict[float, list[float]], calls: list):
 
 
 def test_repeats_store_every_seed_and_their_mean(tmp_path, monkeypatch) -> None:
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     calls: list = []
     monkeypatch.setattr(objective, "train_candidate", fake_trainer({0.5: [0.5, 0.6], 0.25: [0.4, 0.5]}, calls))
@@ -69,7 +69,7 @@ def test_repeats_store_every_seed_and_their_mean(tmp_path, monkeypatch) -> None:
 
 
 def test_a_pruned_candidate_trains_no_further_seed(tmp_path, monkeypatch) -> None:
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     calls: list = []
     curves = {0.25: [0.8, 0.85, 0.9], 0.5: [0.78, 0.84, 0.88], 0.75: [0.76, 0.8, 0.86], 1.0: [0.3, 0.4, 0.5]}

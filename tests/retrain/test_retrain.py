@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from dse.arch import ArchSpec, build
 from dse.cli import app
 from dse.study import attrs
-from dse.study.retrain import retrained_weights
-from dse.study.retrain_plan import RetrainRequest, plan_retrain
-from dse.study.retrain_run import start_retrain
+from dse.study._retrain import retrained_weights
+from dse.study._retrain_plan import RetrainRequest, plan_retrain
+from dse.study._retrain_run import start_retrain
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
@@ -62,8 +62,8 @@ def test_end_to_end_two_candidates_two_seeds(finished_study, retrain_trainer, tm
     assert "dropped off the confirmed front: trial 1" in result.output
 
     # the report and the study page draw the confirmed front (error bars) and the brief-vs-full scatter
-    from dashboards.confirmed import figures_for
-    from dashboards.report import write_report
+    from dse.dashboard.confirmed import figures_for
+    from dse.dashboard.report import write_report
 
     front, scatter = figures_for(storage, "tiny")
     retrained = front.data[1]

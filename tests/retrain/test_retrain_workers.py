@@ -10,10 +10,10 @@ import optuna
 import pytest
 
 from dse.study import attrs
-from dse.study.retrain_plan import RetrainRequest, plan_retrain
-from dse.study.retrain_run import is_companion, join_retrain, start_retrain
-from dse.study.storage import open_storage
-from dse.study.workers import run_worker
+from dse.study._retrain_plan import RetrainRequest, plan_retrain
+from dse.study._retrain_run import is_companion, join_retrain, start_retrain
+from dse.study._database import open_storage
+from dse.study._workers import run_worker
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import pytest
 
 from dse.arch import ArchSpecError, cost
 from dse.space import SearchSpace, Suggest, load_space, space_from_data
-from dse.study.objective import OptunaSuggest
+from dse.study._objective import OptunaSuggest
 from tests.space.test_sampling import SWEEP
 
 FASHION_MNIST = {"in_channels": 1, "input_size": 28, "num_classes": 10}

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from dse.resources import shipped_files
-from dse.study.config import ConfigError, config_from_data, load_config
+from dse.study._config import ConfigError, config_from_data, load_config
 
 from .conftest import tiny_config
 
@@ -82,7 +82,7 @@ def test_rungs_not_below_the_epochs_are_dropped_with_a_warning() -> None:
     cfg = config_from_data({**BASE, "budget": {"epochs": 3}, "pruner": {"rungs": [1, 3, 5]}})
     assert cfg.warnings() == ["demo: pruner.rungs [3, 5] are not below budget.epochs 3: dropped "
                               "(judging at the last epoch saves nothing)"]
-    assert cfg.pruner.rungs == (1, 3, 5)  # stored as written; dse.study.pruning judges at rung 1 only
+    assert cfg.pruner.rungs == (1, 3, 5)  # stored as written; dse.study._pruning judges at rung 1 only
     assert config_from_data(BASE).warnings() == []  # default rungs (1, 2, 4), default 2 epochs: no noise
     assert config_from_data({**BASE, "pruner": {"mode": "off", "rungs": [9]}}).warnings() == []
 
@@ -114,9 +114,9 @@ def test_a_config_stored_by_earlier_dse_reads_back_with_the_same_hash(tmp_path) 
 
 
 def test_a_study_created_before_resumes_and_its_yaml_relaunches(tmp_path, monkeypatch) -> None:
-    import dse.study.objective as objective
+    import dse.study._objective as objective
     from dse.study import attrs
-    from dse.study.session import reopen, start
+    from dse.study._session import reopen, start
     from dse.train import TrainResult
 
     def stand_in(model, data, config, budget, **kw):

@@ -11,12 +11,12 @@ import pytest
 from dse.arch import cost
 from dse.space import space_from_data
 from dse.study import attrs
-from dse.study.config import ConfigError, config_from_data
-from dse.study.cost_aware import CostAwareSampler, exclusive_contributions, expected_improvement_known_cost
-from dse.study.pareto import hypervolume
-from dse.study.runner import trial_status
-from dse.study.session import start
-from dse.study.surrogate import GaussianProcess, neg_log_posterior
+from dse.study._config import ConfigError, config_from_data
+from dse.study._cost_aware import CostAwareSampler, exclusive_contributions, expected_improvement_known_cost
+from dse.study._pareto import hypervolume
+from dse.study._runner import trial_status
+from dse.study._session import start
+from dse.study._surrogate import GaussianProcess, neg_log_posterior
 from dse.train import TrainResult
 
 from .conftest import tiny_config
@@ -121,7 +121,7 @@ def fake_trainer(model, data, config, budget, *, device="auto", on_epoch=None, q
 
 
 def test_sampler_in_a_study_proposes_only_new_feasible_candidates_and_learns(tmp_path, monkeypatch) -> None:
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     monkeypatch.setattr(objective, "train_candidate", fake_trainer)
     fixed = {"in_channels": 1, "input_size": 28, "num_classes": 10}
@@ -174,8 +174,8 @@ def test_a_running_trial_of_another_worker_is_not_proposed_again(tmp_path) -> No
     first one's running trial in the shared storage and proposes something else."""
     import optuna
 
-    from dse.study.cost_aware import CostAwareSampler
-    from dse.study.objective import OptunaSuggest
+    from dse.study._cost_aware import CostAwareSampler
+    from dse.study._objective import OptunaSuggest
 
     fixed = {"in_channels": 1, "input_size": 28, "num_classes": 10}
     space = space_from_data(SPACE, source="test")

@@ -6,9 +6,9 @@ import optuna
 import pytest
 
 from dse.study import attrs
-from dse.study.config import config_from_data, load_config
-from dse.study.runner import StudyExistsError, status_counts
-from dse.study.session import reopen, start
+from dse.study._config import config_from_data, load_config
+from dse.study._runner import StudyExistsError, status_counts
+from dse.study._session import reopen, start
 
 from .conftest import tiny_config
 
@@ -36,14 +36,14 @@ def test_launch_stores_everything_and_optuna_reads_it(study_yaml) -> None:
 
 
 def test_infeasible_candidates_are_never_trained(study_yaml, monkeypatch) -> None:
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     def boom(*args, **kwargs):
         raise AssertionError("an infeasible candidate was trained")
 
     monkeypatch.setattr(objective, "train_candidate", boom)
-    # launch refuses a study whose every candidate is infeasible (dse.study.preflight); run one anyway
-    monkeypatch.setattr("dse.study.session.preflight", lambda *args, **kwargs: None)
+    # launch refuses a study whose every candidate is infeasible (dse.study._preflight); run one anyway
+    monkeypatch.setattr("dse.study._session.preflight", lambda *args, **kwargs: None)
     config = load_config(study_yaml(constraints={"max_params": 10}, trials=2))
     session = start(config)
     outcome = session.run(target=2, timeout=10)
@@ -56,7 +56,7 @@ def test_infeasible_candidates_are_never_trained(study_yaml, monkeypatch) -> Non
 
 
 def test_interrupted_study_resumes_to_exact_total(study_yaml, monkeypatch) -> None:
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     real = objective.train_candidate
     calls = {"n": 0}
@@ -104,7 +104,7 @@ def test_resume_needs_no_yaml_files(study_yaml) -> None:
 
 
 def test_duplicate_candidate_is_not_retrained(tmp_path, monkeypatch) -> None:
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     space = {
         "name": "one", "description": "a single architecture",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dse.study import pareto
+from dse.study import _pareto as pareto
 
 
 def brute_front(loss: np.ndarray) -> list[bool]:

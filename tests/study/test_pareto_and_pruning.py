@@ -4,11 +4,11 @@ import random
 
 import pytest
 
-from dse.study.config import PrunerConfig
+from dse.study._config import PrunerConfig
 import numpy as np
 
-from dse.study.pareto import pareto_mask, to_loss
-from dse.study.pruning import prune_reason
+from dse.study._pareto import pareto_mask, to_loss
+from dse.study._pruning import prune_reason
 
 
 def pareto_indices(points, directions):

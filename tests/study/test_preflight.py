@@ -1,4 +1,4 @@
-"""dse.study.preflight: what would fail every trial is refused before the study exists; good studies pass."""
+"""dse.study._preflight: what would fail every trial is refused before the study exists; good studies pass."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 import dse.data
 from dse.arch import cost
 from dse.space import space_from_data
-from dse.study.config import config_from_data, load_config
+from dse.study._config import config_from_data, load_config
 from dse.errors import DseError
-from dse.study.preflight import PreflightError, _check_constraints, _check_train_values, _Drawn, preflight
-from dse.study.session import load_space_for
+from dse.study._preflight import PreflightError, _check_constraints, _check_train_values, _Drawn, preflight
+from dse.study._session import load_space_for
 from tests.bad_input_cases import SPACE, study
 
 FIXED = {"in_channels": 1, "input_size": 28, "num_classes": 10}

@@ -7,9 +7,9 @@ import optuna
 import pytest
 
 from dse.study import attrs
-from dse.study.config import config_from_data
-from dse.study.progress import pareto_trials
-from dse.study.session import start
+from dse.study._config import config_from_data
+from dse.study._progress import pareto_trials
+from dse.study._session import start
 from dse.train import TrainResult
 
 from .conftest import tiny_config
@@ -33,7 +33,7 @@ def fake_trainer(accuracies: dict[float, list[float]]):
 
 @pytest.mark.parametrize("mode", ["pareto", "halving"])
 def test_dominated_candidate_is_pruned_and_never_on_front(tmp_path, monkeypatch, mode) -> None:
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     # sr 0.25 is the cheapest and best; 1.0 is the costliest and clearly worse at epoch 1
     curves = {0.25: [0.8, 0.85, 0.9], 0.5: [0.78, 0.84, 0.88], 0.75: [0.76, 0.8, 0.86], 1.0: [0.3, 0.4, 0.5]}
@@ -62,7 +62,7 @@ def test_dominated_candidate_is_pruned_and_never_on_front(tmp_path, monkeypatch,
 
 
 def test_no_pruning_at_the_last_epoch(tmp_path, monkeypatch) -> None:
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     curves = {0.25: [0.9], 0.5: [0.85], 0.75: [0.8], 1.0: [0.1]}
     monkeypatch.setattr(objective, "train_candidate", fake_trainer(curves))

@@ -1,4 +1,4 @@
-"""The read-only record readers of dse.study.records."""
+"""The read-only record readers of dse.study._records."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from dse.errors import DseError
 from dse.study import _optuna_compat as compat
 from dse.study import attrs
-from dse.study import records as rec
+from dse.study import _records as rec
 from tests.dashboards.conftest import HOSTILE, StudyDB, add_plain_study, make_db
 from tests.dashboards.synthetic import Mix, build_study
 

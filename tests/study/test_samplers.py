@@ -5,10 +5,10 @@ from __future__ import annotations
 import optuna
 import pytest
 
-from dse.study.config import ConfigError, config_from_data
-from dse.study.runner import trial_status
-from dse.study.samplers import make_sampler, register_sampler, sampler_names
-from dse.study.session import start
+from dse.study._config import ConfigError, config_from_data
+from dse.study._runner import trial_status
+from dse.study._samplers import make_sampler, register_sampler, sampler_names
+from dse.study._session import start
 from dse.train import TrainResult
 
 from .conftest import TINY_SPACE, tiny_config
@@ -26,7 +26,7 @@ def stand_in(model, data, config, budget, **kw) -> TrainResult:
 
 @pytest.fixture
 def no_training(monkeypatch):
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     monkeypatch.setattr(objective, "train_candidate", stand_in)
 
@@ -44,7 +44,7 @@ def test_every_registered_sampler_runs_three_trials(name, tmp_path, no_training)
 
 
 def test_a_registered_sampler_is_accepted_by_name_and_built(tmp_path, monkeypatch, no_training) -> None:
-    import dse.study.samplers as samplers
+    import dse.study._samplers as samplers
 
     built = []
 

@@ -6,14 +6,14 @@ import optuna
 import pytest
 from typer.testing import CliRunner
 
-from dashboards.report import write_report
+from dse.dashboard.report import write_report
 from dse.cli import app
 
 from dse.resources import shipped_files
 from dse.study import attrs
-from dse.study.config import config_from_data, load_config
-from dse.study.session import start
-from dse.study.sweep import missing_grid_points
+from dse.study._config import config_from_data, load_config
+from dse.study._session import start
+from dse.study._sweep import missing_grid_points
 
 from .conftest import tiny_config
 from .test_pruning_study import fake_trainer
@@ -58,7 +58,7 @@ def test_shipped_paper_studies_do_not_prune(name: str) -> None:
 
 
 def _run(tmp_path, monkeypatch, **overrides) -> optuna.Study:
-    import dse.study.objective as objective
+    import dse.study._objective as objective
 
     monkeypatch.setattr(objective, "train_candidate", fake_trainer(CURVES))
     config = config_from_data(tiny_config(tmp_path, space=FIVE, sampler={"name": "grid"}, trials=5,

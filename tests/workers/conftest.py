@@ -23,8 +23,8 @@ import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from dse.study.storage import parse_url, safe_url
-from dse.study.workers import WORKER_ENTRY
+from dse.study._database import parse_url, safe_url
+from dse.study._workers import WORKER_ENTRY
 from tests.study.conftest import TINY_SPACE
 
 SERVERS = {

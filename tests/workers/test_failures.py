@@ -14,8 +14,8 @@ from optuna.trial import TrialState
 from sqlalchemy.engine import make_url
 
 from dse.study import attrs
-from dse.study.config import load_config
-from dse.study.session import start
+from dse.study._config import load_config
+from dse.study._session import start
 
 from .conftest import TcpProxy, closed_port, dse_command, dse_env, load, start_worker, study_config, wait_for
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import optuna
 import pytest
 
-from dse.study import attrs, workers
-from dse.study.storage import open_storage
-from dse.study.workers import LocalWorkers, WorkerError, required_target, worker_env
+from dse.study import attrs, _workers as workers
+from dse.study._database import open_storage
+from dse.study._workers import LocalWorkers, WorkerError, required_target, worker_env
 
 
 def test_one_gpu_per_worker_when_there_are_several(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,7 +54,7 @@ def test_in_memory_sqlite_cannot_be_shared() -> None:
 
 
 def test_url_forms_get_the_installed_driver_and_typos_name_the_known_schemes() -> None:
-    from dse.study.storage import StorageError, parse_url
+    from dse.study._database import StorageError, parse_url
 
     assert parse_url("postgresql://u@h/db").drivername == "postgresql+psycopg"  # psycopg 3 (dse[postgres])
     assert parse_url("postgresql+psycopg2://u@h/db").drivername == "postgresql+psycopg2"  # kept as written

@@ -12,10 +12,10 @@ from optuna.trial import TrialState
 from dse.arch import cost
 from dse.space import ReplaySuggest, space_from_data
 from dse.study import attrs
-from dse.study.config import load_config
-from dse.study.progress import pareto_trials
-from dse.study.runner import trial_status
-from dse.study.session import start
+from dse.study._config import load_config
+from dse.study._progress import pareto_trials
+from dse.study._runner import trial_status
+from dse.study._session import start
 from tests.study.conftest import TINY_SPACE
 
 from .conftest import load, start_worker, study_config

@@ -16,9 +16,10 @@ from optuna.trial import TrialState
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dse.study import _optuna_compat as compat
-from dse.study import attrs, storage
-from dse.study.runner import INTERRUPTED, optimize_until
-from dse.study.storage import (
+from dse.study import _database as storage
+from dse.study import attrs
+from dse.study._runner import INTERRUPTED, optimize_until
+from dse.study._database import (
     DatabaseUnavailable,
     RetryPolicy,
     StorageError,
@@ -96,7 +97,7 @@ def test_heartbeat_and_retry_settings_come_from_the_environment(monkeypatch: pyt
 
 
 def test_sqlite_lock_held_longer_than_the_busy_timeout_is_survived(tmp_path: Path, monkeypatch, caplog) -> None:
-    caplog.set_level(logging.INFO, logger="dse.study.storage")
+    caplog.set_level(logging.INFO, logger="dse.study._database")
     monkeypatch.setattr(storage, "SQLITE_BUSY_TIMEOUT", 0.2)
     monkeypatch.setenv("DSE_DB_RETRY_DELAY", "0.2")
     path = tmp_path / "busy.db"
@@ -131,7 +132,7 @@ def test_only_idempotent_calls_are_retried() -> None:
 
 
 def test_waits_while_others_hold_the_last_slot_and_runs_when_one_fails(tmp_path: Path, monkeypatch) -> None:
-    from dse.study import runner
+    from dse.study import _runner as runner
 
     monkeypatch.setattr(runner, "POLL_SECONDS", 0.1)
     study, _ = _open(tmp_path, "slot")
@@ -165,7 +166,7 @@ def test_concurrent_workers_reach_exactly_the_target(tmp_path: Path) -> None:
 
 
 def test_surplus_trial_is_handed_back_unrun_and_reused(tmp_path: Path, monkeypatch) -> None:
-    from dse.study import runner
+    from dse.study import _runner as runner
 
     monkeypatch.setattr(runner, "POLL_SECONDS", 0.1)
     study, _ = _open(tmp_path, "surplus")
@@ -283,7 +284,7 @@ def test_a_session_left_pending_rollback_by_a_lost_connection_is_retried() -> No
     StorageInternalError; a retry (after Optuna's rollback) reconnects, so it is transient."""
     from sqlalchemy.exc import PendingRollbackError
 
-    from dse.study.storage import is_transient
+    from dse.study._database import is_transient
 
     try:
         try:

@@ -9,8 +9,8 @@ import optuna
 import pytest
 
 from dse.study import attrs
-from dse.study.runner import run_until
-from dse.study.storage import open_storage
+from dse.study._runner import run_until
+from dse.study._database import open_storage
 
 pytestmark = pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
 
@@ -50,7 +50,7 @@ def test_launching_process_sets_the_target_it_was_given(tmp_path: Path) -> None:
 def test_worker_progress_bar_follows_the_stored_target(tmp_path: Path, follow: bool, expected: int) -> None:
     from collections import Counter
 
-    from dse.study.progress import StudyProgress
+    from dse.study._progress import StudyProgress
 
     study = optuna.create_study(study_name="t", storage=open_storage(f"sqlite:///{tmp_path / 't.db'}"))
     study.set_user_attr(attrs.STUDY_TARGET_TRIALS, 12)  # raised by `dse resume t --trials 12`

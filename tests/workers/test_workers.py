@@ -13,9 +13,9 @@ import pytest
 from optuna.trial import TrialState
 
 from dse.study import attrs
-from dse.study.config import load_config
-from dse.study.runner import COUNTED, trial_status
-from dse.study.session import start
+from dse.study._config import load_config
+from dse.study._runner import COUNTED, trial_status
+from dse.study._session import start
 from tests.study.conftest import TINY_SPACE
 
 from .conftest import dse_command, dse_env, load, start_worker, study_config, wait_for

@@ -31,10 +31,10 @@ import optuna
 
 from dse.errors import DseError
 from dse.study import attrs
-from dse.study.runner import RunOutcome, status_counts, stored_target
-from dse.study.samplers import make_sampler
-from dse.study.session import Session, reopen
-from dse.study.storage import DatabaseUnavailable, open_storage, sqlite_path
+from dse.study._runner import RunOutcome, status_counts, stored_target
+from dse.study._samplers import make_sampler
+from dse.study._session import Session, reopen
+from dse.study._database import DatabaseUnavailable, open_storage, sqlite_path
 
 STOP_GRACE_SECONDS = 30.0  # how long stopped workers may take to mark their trials failed
 POLL_SECONDS = 1.0  # how often the parent's progress bar reads the storage

@@ -5,7 +5,7 @@
 of the default cost axis. The hypervolume history, the shape data, the 3-objective data and the
 parameter importance are computed on first use, by the callbacks that run after the plot is drawn.
 ``StudyPageCache`` keeps the latest page of each study and recomputes it only when
-``dse.study.records.study_fingerprint`` (one cheap GROUP BY query) changes, checked at most
+``dse.study._records.study_fingerprint`` (one cheap GROUP BY query) changes, checked at most
 every ``check_every`` seconds, so the 5 s live refresh of a 10,000-trial study costs one query.
 """
 
@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from dashboards.data import (
+from dse.dashboard.data import (
     HypervolumeHistory,
     ParetoData,
     ThreeObjectiveData,
@@ -28,11 +28,11 @@ from dashboards.data import (
     status_counts,
     three_objective_data,
 )
-from dashboards.design import ShapeSeries, searched_parameters, shape_data
-from dashboards.importance import Importance, importance_data
-from dashboards.table import parameter_kinds, table_columns
-from dse.study import records as rec
-from dse.study.records import StudyInfo, TrialRecord
+from dse.dashboard.design import ShapeSeries, searched_parameters, shape_data
+from dse.dashboard.importance import Importance, importance_data
+from dse.dashboard.table import parameter_kinds, table_columns
+from dse.study import _records as rec
+from dse.study._records import StudyInfo, TrialRecord
 
 
 @dataclass

@@ -18,7 +18,7 @@ import optuna
 
 from dse.arch import ArchSpecError, build, cost
 from dse.study import attrs
-from dse.study.config import StudyConfig
+from dse.study._config import StudyConfig
 from dse.train import TrainConfig, train_candidate
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from dashboards.data import title
-from dashboards.design import category_text, is_number
-from dse.study.records import TrialRecord
+from dse.dashboard.data import title
+from dse.dashboard.design import category_text, is_number
+from dse.study._records import TrialRecord
 
 ACC_COLUMN = "accuracy"
 FIXED = ("trial", "architecture", "status", ACC_COLUMN)

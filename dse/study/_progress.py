@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dse.study.records import TrialRecord
-from dse.study.pareto import pareto_mask, to_loss
-from dse.study.runner import COUNTED, completed_count, stored_target, trial_status
+from dse.study._records import TrialRecord
+from dse.study._pareto import pareto_mask, to_loss
+from dse.study._runner import COUNTED, completed_count, stored_target, trial_status
 
 
 def pareto_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:

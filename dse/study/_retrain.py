@@ -2,7 +2,7 @@
 
 ``dse retrain NAME`` trains candidates of study NAME again, from scratch at a larger budget and with
 several seeds, in a companion Optuna study ``NAME.retrain`` in the same storage (one trial per
-(candidate, seed) run; see ``dse.study.retrain_run``). Every run stores its final
+(candidate, seed) run; see ``dse.study._retrain_run``). Every run stores its final
 ``model.state_dict()`` as an Optuna artifact in a ``FileSystemArtifactStore``: by default the folder
 ``DIR/NAME.artifacts`` beside a SQLite database ``DIR/NAME.db``, otherwise the folder given with
 ``--artifacts``; the companion study records the folder's absolute path (``attrs.STUDY_ARTIFACTS``).
@@ -26,7 +26,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from dse.errors import DseError
 from dse.study import attrs
-from dse.study.storage import safe_url, sqlite_path
+from dse.study._database import safe_url, sqlite_path
 
 RETRAIN_SUFFIX = ".retrain"
 
@@ -105,7 +105,7 @@ def download_weights(folder: str | Path, artifact_id: str) -> dict[str, Any]:
 
 def open_readonly(storage_url: str) -> optuna.storages.RDBStorage:
     """A storage for reading only (SQLite files opened with ``mode=ro``; no tables created)."""
-    from dse.study.storage import open_readonly as _open_readonly
+    from dse.study._database import open_readonly as _open_readonly
 
     try:
         return _open_readonly(storage_url)

@@ -1,6 +1,6 @@
 """Read-only readers of dse studies: summaries, study info and one record per trial.
 
-Everything here only reads. SQLite files are opened with ``mode=ro`` (``dse.study.storage``), so a
+Everything here only reads. SQLite files are opened with ``mode=ro`` (``dse.study._database``), so a
 reader can neither create nor change a file, and a file that is not an Optuna storage is refused.
 Trials are read through Optuna's public API (``optuna.load_study`` and
 ``study.get_trials(deepcopy=False)``, which goes through Optuna's cached storage as optuna-dashboard
@@ -28,7 +28,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from dse.study import _optuna_compat as compat
 from dse.study import attrs
-from dse.study.storage import StorageError, open_readonly, readonly_url
+from dse.study._database import StorageError, open_readonly, readonly_url
 
 __all__ = ["STATES", "StorageReadError", "StudyInfo", "StudySummary", "TrialRecord", "list_study_summaries",
            "load_study_info", "load_trial", "load_trials", "readonly_url", "records_of", "study_fingerprint",

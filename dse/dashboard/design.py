@@ -1,5 +1,5 @@
 """Design-space data: how each searched parameter shapes accuracy and size, and where one
-network's parameters and MACs go (plain data; ``dashboards.figures`` draws it).
+network's parameters and MACs go (plain data; ``dse.dashboard.figures`` draws it).
 
 Shape data follows SqueezeNet's Figure 3 (squeeze ratio and 3x3 share versus model size and
 accuracy): for every searched parameter, each complete feasible trial's value against its
@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from dashboards.data import accuracy_metric, candidate_values, cost_metrics
+from dse.dashboard.data import accuracy_metric, candidate_values, cost_metrics
 from dse.arch import ArchSpec, cost
-from dse.study.records import StudyInfo, TrialRecord
+from dse.study._records import StudyInfo, TrialRecord
 
 MAX_GROUPS = 12
 PARTS: tuple[str, ...] = ("conv", "squeeze", "expand1x1", "expand3x3", "bypass", "pool")

@@ -11,7 +11,7 @@ training; only its accuracy is unknown. For each new trial this sampler
 2. fits a Gaussian process of accuracy, on top of a linear trend in log size and log MACs (so an
    unexplored corner is predicted from its size, not from the average), on the trials so far:
    completed ones; pruned ones at the accuracy where they stopped plus the median gain completed
-   trials made from that epoch on; diverged ones at chance accuracy (see :mod:`dse.study.surrogate`);
+   trials made from that epoch on; diverged ones at chance accuracy (see :mod:`dse.study._surrogate`);
 3. scores each candidate by its expected hypervolume improvement, computed exactly for a point
    whose cost is known and whose accuracy is Gaussian, divided by its predicted seconds (a line
    through completed trials' wall-clock durations, start to finish, against MACs: so the time a
@@ -42,9 +42,9 @@ from dse.arch import ArchSpecError, cost
 from dse.space import RandomSuggest, SearchSpace, SpaceError
 from dse.space.targets import is_train_target
 from dse.errors import ConfigError
-from dse.study import attrs, pareto
-from dse.study.samplers import register_sampler
-from dse.study.surrogate import Encoder, GaussianProcess
+from dse.study import attrs, _pareto as pareto
+from dse.study._samplers import register_sampler
+from dse.study._surrogate import Encoder, GaussianProcess
 
 
 def expected_improvement_known_cost(
@@ -260,7 +260,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         return observed, front, seen, seconds
 
     def _screen(self, parents: list[dict[str, Any]], seen: set[str], weights: list[float] | None = None) -> list[_Screened]:
-        from dse.study.objective import cost_values  # imports the trainer: only when sampling
+        from dse.study._objective import cost_values  # imports the trainer: only when sampling
 
         pool, keys = [], set(seen)
         n_local = int(self.candidates * self.local_fraction) if parents else 0

@@ -54,13 +54,13 @@ class ConstraintsConfig(Strict):
 
 
 class SamplerConfig(Strict):
-    name: str = Field(default="nsga2", description="a registered sampler (dse.study.samplers)")
+    name: str = Field(default="nsga2", description="a registered sampler (dse.study._samplers)")
     options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the sampler")
 
     @field_validator("name")
     @classmethod
     def _registered(cls, value: str) -> str:
-        from dse.study.samplers import sampler_names
+        from dse.study._samplers import sampler_names
 
         if value not in sampler_names():
             raise invalid("", f"got {value!r}", ", ".join(sampler_names()))
@@ -68,7 +68,7 @@ class SamplerConfig(Strict):
 
 
 class PrunerConfig(Strict):
-    """Multi-objective pruning at rungs (see dse.study.pruning); on ("pareto") by default.
+    """Multi-objective pruning at rungs (see dse.study._pruning); on ("pareto") by default.
 
     ``rungs`` are epochs (>= 1) after which trials are judged; those not below the study's
     ``budget.epochs`` are dropped (nothing is saved by stopping at the last epoch), with a warning

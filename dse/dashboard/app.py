@@ -4,7 +4,7 @@ Pages: ``/`` lists the studies; ``/study/<name>`` shows one study (Pareto plot w
 selector and live refresh every 5 s; a sortable, filterable trial table that a box selection on
 the plot narrows; a trial drawer on click; hypervolume, parameter importance, 3-objective view,
 design-space shape, drawn after the Pareto plot); ``/compare?study=a&study=b`` overlays fronts.
-Storage is read only through ``dse.study.records`` (SQLite files are opened read-only).
+Storage is read only through ``dse.study._records`` (SQLite files are opened read-only).
 ``serve`` binds 127.0.0.1 unless told otherwise and logs no request lines.
 """
 
@@ -23,15 +23,15 @@ from dash import Input, Output
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.serving import make_server as _wsgi_server
 
-from dashboards import confirmed
-from dashboards import figures as figs
-from dashboards import layout
-from dashboards.data import compare_data, pareto_data, title
-from dashboards.page import StudyPageCache
-from dashboards.study_callbacks import register_study_callbacks
+from dse.dashboard import confirmed
+from dse.dashboard import figures as figs
+from dse.dashboard import layout
+from dse.dashboard.data import compare_data, pareto_data, title
+from dse.dashboard.page import StudyPageCache
+from dse.dashboard.study_callbacks import register_study_callbacks
 from dse.errors import DseError
-from dse.study import records as rec
-from dse.study.records import StudyInfo
+from dse.study import _records as rec
+from dse.study._records import StudyInfo
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050

@@ -24,16 +24,16 @@ import plotly.graph_objects as go
 import plotly.offline
 import yaml
 
-from dashboards import figures as figs
-from dashboards.data import pareto_set, title
-from dashboards.design import breakdown_data
-from dashboards.importance import importance_figure
-from dashboards.layout import export_command, trial_facts
-from dashboards.page import StudyPage, compute_study_page
+from dse.dashboard import figures as figs
+from dse.dashboard.data import pareto_set, title
+from dse.dashboard.design import breakdown_data
+from dse.dashboard.importance import importance_figure
+from dse.dashboard.layout import export_command, trial_facts
+from dse.dashboard.page import StudyPage, compute_study_page
 from dse.errors import DseError
-from dse.study import records as rec
-from dse.study.records import TrialRecord
-from dse.study.sweep import describe_points, missing_grid_points
+from dse.study import _records as rec
+from dse.study._records import TrialRecord
+from dse.study._sweep import describe_points, missing_grid_points
 
 CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2937;max-width:1200px;margin:0 auto;padding:0 16px}
 table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #e5e7eb;text-align:left}
@@ -166,7 +166,7 @@ def write_report(storage_url: str, study_name: str, out_path: str | Path) -> Pat
     page = compute_study_page(storage_url, study_name)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    from dashboards.confirmed import report_html  # the confirmed front (dse retrain), when there is one
+    from dse.dashboard.confirmed import report_html  # the confirmed front (dse retrain), when there is one
 
     confirmed = report_html(storage_url, study_name)
     out.write_text(render_report(page, storage_url, [confirmed] if confirmed else []), encoding="utf-8")

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 import yaml
 from dash import dash_table, dcc, html
 
-from dashboards.data import STATUS_COLUMNS, title
-from dse.study.records import StudySummary, TrialRecord
+from dse.dashboard.data import STATUS_COLUMNS, title
+from dse.study._records import StudySummary, TrialRecord
 
 REFRESH_MS = 5000
 GRAPH_CONFIG = {"displaylogo": False}

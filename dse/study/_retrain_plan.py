@@ -13,8 +13,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from dse.errors import DseError
 from dse.study import attrs
-from dse.study.retrain import RetrainError, default_artifacts_dir, is_retrain_study, open_readonly
-from dse.study.storage import safe_url
+from dse.study._retrain import RetrainError, default_artifacts_dir, is_retrain_study, open_readonly
+from dse.study._database import safe_url
 
 DEFAULT_SEEDS = 3
 DEFAULT_EPOCHS = 10
@@ -82,7 +82,7 @@ def parse_subset(text: str | None) -> int | None:
 
 
 def counted(t: FrozenTrial) -> bool:
-    from dse.study.records import COUNTED, trial_status
+    from dse.study._records import COUNTED, trial_status
 
     return t.state == TrialState.COMPLETE and trial_status(t) in COUNTED and t.values is not None
 
@@ -91,7 +91,7 @@ def pareto_candidates(trials: list[FrozenTrial], directions: list[str]) -> list[
     """The Pareto set of the completed trials, one trial per architecture (the first trained)."""
     import numpy as np
 
-    from dse.study.pareto import pareto_mask, to_loss
+    from dse.study._pareto import pareto_mask, to_loss
 
     if not trials:
         return []
@@ -113,7 +113,7 @@ def _cost(t: FrozenTrial) -> float:
 def load_source(storage: str, name: str) -> tuple[optuna.Study, Any]:
     """The source study and its stored dse config; one-line errors for a missing study, a study made
     by plain Optuna, and a companion study named as source."""
-    from dse.study.runner import load_stored_config
+    from dse.study._runner import load_stored_config
 
     opened = open_readonly(storage)  # a bad request writes nothing
     try:
@@ -148,7 +148,7 @@ def choose_candidates(study: optuna.Study, request: RetrainRequest) -> list[Froz
                 raise RetrainError(f"--trials: study {request.name!r} has no trial {n} (its trials are 0.."
                                    f"{max(all_trials)}); `dse show {request.name}` lists the completed ones")
             if not counted(t) or attrs.ARCH_SPEC not in t.user_attrs:
-                from dse.study.records import trial_status
+                from dse.study._records import trial_status
 
                 raise RetrainError(f"--trials: trial {n} of {request.name!r} did not complete (it is "
                                    f"{trial_status(t)}); name completed trials, e.g. {done[0].number}")
@@ -172,7 +172,7 @@ def plan_retrain(request: RetrainRequest) -> RetrainPlan:
     study, config = load_source(request.storage, request.name)
     candidates = choose_candidates(study, request)
     artifacts = default_artifacts_dir(request.storage, request.artifacts)
-    from dse.study.session import load_data_for
+    from dse.study._session import load_data_for
 
     try:
         data = load_data_for(config, request.data_dir)

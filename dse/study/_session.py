@@ -10,17 +10,17 @@ from typing import Any
 import optuna
 
 from dse.study import attrs
-from dse.study.config import StudyConfig
-from dse.study.objective import Objective
-from dse.study.preflight import preflight
-from dse.study.runner import (
+from dse.study._config import StudyConfig
+from dse.study._objective import Objective
+from dse.study._preflight import preflight
+from dse.study._runner import (
     RunOutcome,
     create_or_continue,
     load_stored_config,
     run_until,
 )
-from dse.study.samplers import make_sampler
-from dse.study.storage import StorageError, open_storage, safe_url
+from dse.study._samplers import make_sampler
+from dse.study._database import StorageError, open_storage, safe_url
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -73,7 +73,7 @@ def _session(study: optuna.Study, config: StudyConfig, space, data, *, device: s
     study.sampler = make_sampler(config, space, seed_offset=len(study.get_trials(deepcopy=False)),
                                  fixed=objective.fixed_arch())
     if config.pruner.mode != "off":
-        from dse.study.pruning import make_epoch_hook_factory
+        from dse.study._pruning import make_epoch_hook_factory
 
         objective.epoch_hook_factory = make_epoch_hook_factory(config)
     return Session(study, objective, config, _grid_size(config, space))
@@ -88,7 +88,7 @@ def start(config: StudyConfig, *, data_dir: str | None = None, device: str = "au
                "in_channels": info.in_channels}
     fixed = {"in_channels": info.in_channels, "input_size": info.image_size, "num_classes": info.num_classes}
     make_sampler(config, space, fixed=fixed)  # a bad sampler setting fails before the study is created
-    preflight(config, space, data)  # so does anything that would fail every trial (dse.study.preflight)
+    preflight(config, space, data)  # so does anything that would fail every trial (dse.study._preflight)
     study = create_or_continue(config, space.to_data(), dataset)
     return _session(study, config, space, data, device=device, quiet=quiet)
 

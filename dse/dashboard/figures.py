@@ -1,4 +1,4 @@
-"""Plotly figures drawn from the plain data of ``dashboards.data`` and ``dashboards.design``.
+"""Plotly figures drawn from the plain data of ``dse.dashboard.data`` and ``dse.dashboard.design``.
 
 Every builder takes data and returns a ``go.Figure``; nothing here reads storage. User-provided
 strings (architecture labels, study names, categories) are HTML-escaped before they reach a
@@ -16,7 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboards.data import (
+from dse.dashboard.data import (
     CompareData,
     HypervolumeHistory,
     ParetoData,
@@ -24,9 +24,9 @@ from dashboards.data import (
     ThreeObjectiveData,
     title,
 )
-from dashboards.design_figures import breakdown_figure, learning_curve_figure, shape_figure  # noqa: F401 (re-exported)
-from dashboards.design_figures import LAYOUT
-from dashboards.ticks import log_ticks, si
+from dse.dashboard.design_figures import breakdown_figure, learning_curve_figure, shape_figure  # noqa: F401 (re-exported)
+from dse.dashboard.design_figures import LAYOUT
+from dse.dashboard.ticks import log_ticks, si
 
 WEBGL_THRESHOLD = 1000
 LABELLED_DOMINATED = 500

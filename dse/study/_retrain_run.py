@@ -18,12 +18,12 @@ import optuna
 
 import dse
 from dse.study import attrs
-from dse.study.objective import TrialFailed, cost_values
-from dse.study.retrain import RetrainError, companion_name, is_retrain_study, open_readonly, upload_weights
-from dse.study.retrain_plan import Pair, RetrainPlan, pair_states
-from dse.study.runner import POLL_SECONDS, RunOutcome, load_stored_config
-from dse.study.session import Session, load_data_for
-from dse.study.storage import open_storage, safe_url
+from dse.study._objective import TrialFailed, cost_values
+from dse.study._retrain import RetrainError, companion_name, is_retrain_study, open_readonly, upload_weights
+from dse.study._retrain_plan import Pair, RetrainPlan, pair_states
+from dse.study._runner import POLL_SECONDS, RunOutcome, load_stored_config
+from dse.study._session import Session, load_data_for
+from dse.study._database import open_storage, safe_url
 
 
 @dataclass
@@ -128,7 +128,7 @@ class RetrainSession(Session):
         def gate(study: optuna.Study, counts: Any) -> None:
             import warnings
 
-            from dse.study.runner import status_counts
+            from dse.study._runner import status_counts
 
             while True:
                 if on_trial is not None:
@@ -152,7 +152,7 @@ class RetrainSession(Session):
         try:
             return super().run(target, timeout, gate, follow_stored_target)
         except _NothingLeft:
-            from dse.study.runner import status_counts
+            from dse.study._runner import status_counts
 
             counts = status_counts(self.study)
             if on_trial is not None:
@@ -233,7 +233,7 @@ def is_companion(name: str, storage: str) -> bool:
 def join_retrain(name: str, storage: str, *, data_dir: str | None = None, device: str = "auto",
                  quiet: bool = True, threads: int | None = None, index: int | None = None) -> RetrainSession:
     """``dse worker NAME.retrain``: join a companion study from its storage alone."""
-    from dse.study.workers import set_threads
+    from dse.study._workers import set_threads
 
     set_threads(threads)
     opened = open_storage(storage, create=False, wait=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dse.arch import ArchSpecError, cost
-from dse.study.config import ConfigError, StudyConfig
+from dse.study._config import ConfigError, StudyConfig
 
 __all__ = ["PreflightError", "SAMPLES", "preflight"]
 
@@ -41,7 +41,7 @@ class _Drawn:
 
 def preflight(config: StudyConfig, space: Any, data: Any, *, samples: int = SAMPLES) -> None:
     """Raise :class:`PreflightError` when ``config`` with ``space`` on ``data`` cannot run a trial."""
-    from dse.study.objective import Objective
+    from dse.study._objective import Objective
 
     objective = Objective(config=config, space=space, data=data)
     fixed = objective.fixed_arch()
@@ -178,7 +178,7 @@ def _check_architecture(config: StudyConfig, space: Any, info: Any, fixed: dict[
 
 def _check_constraints(config: StudyConfig, space: Any, drawn: _Drawn) -> None:
     """At least one drawn candidate must meet every constraint (else every trial is infeasible)."""
-    from dse.study.objective import cost_values
+    from dse.study._objective import cost_values
 
     limits = config.constraints.limits()
     limits.pop("latency_ms", None)  # measured on each candidate before training, not priced here

@@ -1,4 +1,4 @@
-"""Callbacks of the study page, registered on the app by ``dashboards.app``.
+"""Callbacks of the study page, registered on the app by ``dse.dashboard.app``.
 
 The Pareto plot is drawn first, by itself (``update_pareto``); the table and the slower
 sections (hypervolume, importance, 3-objective view, shape plots) follow once its version is
@@ -14,15 +14,15 @@ import dash
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboards import figures as figs
-from dashboards import layout
-from dashboards.data import pareto_set
-from dashboards.design import breakdown_data
-from dashboards.importance import importance_figure
-from dashboards.page import StudyPage, StudyPageCache
-from dashboards.table import selected_numbers, table_rows
+from dse.dashboard import figures as figs
+from dse.dashboard import layout
+from dse.dashboard.data import pareto_set
+from dse.dashboard.design import breakdown_data
+from dse.dashboard.importance import importance_figure
+from dse.dashboard.page import StudyPage, StudyPageCache
+from dse.dashboard.table import selected_numbers, table_rows
 from dse.errors import DseError
-from dse.study import records as rec
+from dse.study import _records as rec
 
 DRAWER, DRAWER_OPEN = "drawer", "drawer open"
 

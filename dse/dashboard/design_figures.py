@@ -18,9 +18,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboards.data import title
-from dashboards.design import Breakdown, ShapeSeries
-from dashboards.ticks import linear_ticks, log_ticks, si
+from dse.dashboard.data import title
+from dse.dashboard.design import Breakdown, ShapeSeries
+from dse.dashboard.ticks import linear_ticks, log_ticks, si
 
 LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 60, "t": 50, "b": 50},
           "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"}}

@@ -23,7 +23,7 @@ from dse.errors import ConfigError
 
 if TYPE_CHECKING:
     from dse.space import SearchSpace
-    from dse.study.config import StudyConfig
+    from dse.study._config import StudyConfig
 
 SamplerFactory = Callable[..., optuna.samplers.BaseSampler]
 _SAMPLERS: dict[str, SamplerFactory] = {}
@@ -73,4 +73,4 @@ def _grid(config: StudyConfig, space: SearchSpace, fixed: dict[str, Any], seed: 
     return optuna.samplers.GridSampler(space.grid(), seed=seed, **options)
 
 
-from dse.study import cost_aware  # noqa: E402,F401 - registers "cost_aware"
+from dse.study import _cost_aware as cost_aware  # noqa: E402, F401 - registers "cost_aware"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from dse.study.confirm import Confirmation
+from dse.study._confirm import Confirmation
 
 
 def _pct(mean: float | None, std: float | None = None) -> str:
@@ -61,7 +61,7 @@ def print_confirmation(conf: Confirmation, console: Console) -> None:
 
 def print_confirmed_if_any(name: str, storage: str, console: Console) -> None:
     """``dse show NAME``: the confirmed front when NAME.retrain exists, else nothing."""
-    from dse.study.confirm import confirmation
+    from dse.study._confirm import confirmation
 
     conf = confirmation(storage, name)
     if conf is not None and conf.candidates:

@@ -1,6 +1,6 @@
-"""Plain data behind every dashboard figure, computed from ``dse.study.records`` (no plotting).
+"""Plain data behind every dashboard figure, computed from ``dse.study._records`` (no plotting).
 
-The figure builders in ``dashboards.figures`` draw what these functions return, so tests check
+The figure builders in ``dse.dashboard.figures`` draw what these functions return, so tests check
 this data rather than pixels. Trial kinds on a Pareto plot:
 
 - ``front``: complete, feasible, not dominated on the plotted (accuracy, cost) pair;
@@ -19,9 +19,9 @@ from datetime import datetime
 
 import numpy as np
 
-from dse.study import pareto
+from dse.study import _pareto as pareto
 from dse.study import attrs
-from dse.study.records import StudyInfo, TrialRecord
+from dse.study._records import StudyInfo, TrialRecord
 
 ACCURACY = "val_acc"
 # Cost axes known to dse (attrs.METRICS, minimised: params, macs, size_bytes, latency_ms, ...): offered

@@ -5,7 +5,7 @@ same command after an interruption finishes the job. The loop is Optuna's ``stud
 callback that stops it once the completed trials plus the trials still running (in any worker)
 reach the target; a worker then waits, and starts ``optimize`` again only if one of those running
 trials fails (``optimize_until``). Optuna records the heartbeats; a trial whose worker died is
-failed by the next worker that looks and its parameters are re-queued (``dse.study.storage``).
+failed by the next worker that looks and its parameters are re-queued (``dse.study._database``).
 
 Exactly N across workers: before it runs, a trial claims a slot. Trial numbers are handed out in
 creation order under a database lock, so when workers race for the last slots, the trial that
@@ -34,10 +34,10 @@ import dse
 from dse.errors import DseError
 from dse.study import _optuna_compat as compat
 from dse.study import attrs
-from dse.study.config import StudyConfig, config_from_data
-from dse.study.objective import TrialFailed
-from dse.study.records import COUNTED, trial_status
-from dse.study.storage import DatabaseUnavailable, open_storage, safe_url
+from dse.study._config import StudyConfig, config_from_data
+from dse.study._objective import TrialFailed
+from dse.study._records import COUNTED, trial_status
+from dse.study._database import DatabaseUnavailable, open_storage, safe_url
 
 __all__ = ["COUNTED", "RunOutcome", "StudyExistsError", "completed_count", "create_or_continue",
            "load_stored_config", "optimize_until", "run_until", "status_counts",

@@ -19,10 +19,10 @@ import optuna
 import plotly.graph_objects as go
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution
 
-from dashboards.data import accuracy_metric, direction, eligible, title
-from dashboards.design import category_text, is_number
-from dashboards.design_figures import LAYOUT, esc
-from dse.study.records import StudyInfo, TrialRecord
+from dse.dashboard.data import accuracy_metric, direction, eligible, title
+from dse.dashboard.design import category_text, is_number
+from dse.dashboard.design_figures import LAYOUT, esc
+from dse.study._records import StudyInfo, TrialRecord
 
 MIN_TRIALS = 8  # fewer trials give importances that are mostly noise
 

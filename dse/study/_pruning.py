@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import optuna
 
 from dse.study import attrs
-from dse.study.config import PrunerConfig, StudyConfig
+from dse.study._config import PrunerConfig, StudyConfig
 
 
 def prune_reason(

@@ -17,9 +17,9 @@ import numpy as np
 import optuna
 
 from dse.study import attrs
-from dse.study.pareto import pareto_mask, to_loss
-from dse.study.retrain import completed_runs, load_companion
-from dse.study.retrain_plan import counted, load_source
+from dse.study._pareto import pareto_mask, to_loss
+from dse.study._retrain import completed_runs, load_companion
+from dse.study._retrain_plan import counted, load_source
 
 
 @dataclass

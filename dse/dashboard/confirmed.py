@@ -1,6 +1,6 @@
 """Figures of a confirmed front (``dse retrain``): retrained accuracy with error bars beside the brief
 one, and a brief-versus-retrained scatter with Spearman's rho and Kendall's tau. Used by the study
-page (``register``) and the report (``report_html``); the data comes from ``dse.study.confirm``."""
+page (``register``) and the report (``report_html``); the data comes from ``dse.study._confirm``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from dse.study.confirm import Confirmation, confirmation
+from dse.study._confirm import Confirmation, confirmation
 
 
 def _cost_title(name: str) -> str:

@@ -1,1 +1,0 @@
-"""dashboards: Plotly/Dash app and figure builders (read-only on storage)."""
