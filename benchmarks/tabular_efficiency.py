@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from _results import RESULTS  # benchmarks/_results.py
 from tabular.replay import Run, methods, replay
-from tabular.table import load_table
+from tabular.table import DATA, NAME, load_table
 
 FRACTIONS = (0.90, 0.95, 0.99)
 COLORS = {"dse": "#1f77b4", "tpe": "#d62728", "gp": "#9467bd", "nsga2": "#ff7f0e", "random": "#2ca02c"}
@@ -76,7 +76,7 @@ def print_table(summary: dict[str, dict]) -> None:
 
 def curves(runs: list[Run], horizon: float, n: int = 300) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Common time grid (log-spaced) and per method the hypervolume fraction of every seed on it."""
-    first = min(h[0] for r in runs for h in r.history[:1]) if any(r.history for r in runs) else 1.0
+    first = min((next((t for t, hv, _ in r.history if hv > 0), horizon) for r in runs), default=1.0)
     grid = np.geomspace(max(first, 1e-3), horizon, n)
     out: dict[str, list] = {}
     for r in runs:
@@ -95,8 +95,9 @@ def figure(runs: list[Run], horizon: float, title: str):
     for name, values in per.items():
         q25, q50, q75 = np.percentile(values, [25, 50, 75], axis=0)
         color = COLORS.get(name, "#7f7f7f")
-        fig.add_trace(go.Scatter(x=grid, y=q75, mode="lines", line={"width": 0, "color": color}, showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=grid, y=q25, mode="lines", line={"width": 0, "color": color}, fill="tonexty",
+        fig.add_trace(go.Scatter(x=grid, y=q75, mode="lines", line={"width": 0, "color": color, "shape": "hv"},
+                                 showlegend=False, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=grid, y=q25, mode="lines", line={"width": 0, "color": color, "shape": "hv"}, fill="tonexty",
                                  fillcolor=_alpha(color, 0.18), showlegend=False, hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=grid, y=q50, mode="lines", name=f"{name} (median, IQR band; {len(values)} seeds)",
                                  line={"color": color, "width": 2.5, "shape": "hv"}))
@@ -112,6 +113,12 @@ def _alpha(color: str, a: float) -> str:
     return f"rgba({int(color[1:3], 16)},{int(color[3:5], 16)},{int(color[5:7], 16)},{a})"
 
 
+def _one(task: tuple) -> Run:
+    table, name, seed, budget, max_trials, population, peer_reuse = task
+    return replay(table, methods(population, peer_reuse)[name], seed, budget=budget, max_trials=max_trials,
+                  stop_fraction=max(FRACTIONS))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--grid", default=None, help="full, core, or (default) the largest completely measured one")
@@ -119,36 +126,44 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=list(methods()), choices=list(methods()))
     parser.add_argument("--limit", type=float, default=None, help="parameter limit (default: the table's fill limit)")
     parser.add_argument("--budget", type=float, default=None,
-                        help="simulated seconds per run (default: 2x the training seconds of every feasible point)")
+                        help="simulated seconds per run (default: the training seconds of every feasible point, "
+                             "i.e. of an exhaustive enumeration; a level not reached by then counts as never)")
     parser.add_argument("--max-trials", type=int, default=None, help="trials per run (default: 5x the grid size)")
     parser.add_argument("--nsga2-population", type=int, default=8)
     parser.add_argument("--peer-reuse", action="store_true", help="peers also reuse a repeated proposal's result for free")
+    parser.add_argument("--jobs", type=int, default=1, help="replay in N processes (results do not depend on it)")
     parser.add_argument("--png", default=None, help="also render the figure to this PNG with headless Chromium")
+    parser.add_argument("--table", default=str(DATA / NAME), help="table files, without .csv/.json")
     parser.add_argument("--out", default=str(RESULTS / "tabular_efficiency.json"))
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(1)  # sampler seconds are CPU seconds of one thread, as on a shared machine
-    table = load_table(args.grid, limit=args.limit)
+    table = load_table(args.grid, folder=Path(args.table).parent, name=Path(args.table).name, limit=args.limit)
     table.check_complete()
     feasible = [p for p in table.points.values() if p.status == "completed" and table.feasible(p)]
-    budget = args.budget or 2.0 * sum(p.train_seconds for p in feasible)
+    budget = args.budget or sum(p.train_seconds for p in feasible)
     max_trials = args.max_trials or 5 * table.size()
     print(f"table {table.meta['name']}, grid {table.meta['grid_name']}: {table.size()} points, {len(feasible)} trained within "
           f"the limit {table.limit:,.0f} parameters; true front {len(table.front())} points, hypervolume "
           f"{table.true_hypervolume():,.1f}; budget {budget:,.0f} simulated s or {max_trials} trials per run; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    all_methods = methods(args.nsga2_population, args.peer_reuse)
-    runs: list[Run] = []
+    tasks = [(table, name, seed, budget, max_trials, args.nsga2_population, args.peer_reuse)
+             for name in args.methods for seed in range(args.seeds)]
+    started = time.monotonic()
+    if args.jobs > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+            runs = pool.map(_one, tasks, chunksize=1)
+    else:
+        runs = [_one(task) for task in tasks]
+    print(f"{len(runs)} runs in {time.monotonic() - started:.0f} s wall ({args.jobs} processes)")
     for name in args.methods:
-        started = time.monotonic()
-        for seed in range(args.seeds):
-            runs.append(replay(table, all_methods[name], seed, budget=budget, max_trials=max_trials))
         mine = [r for r in runs if r.method == name]
-        print(f"{name:7s} {args.seeds} seeds in {time.monotonic() - started:.0f} s wall; median "
-              f"{np.median([len(r.trials) for r in mine]):.0f} trials, "
-              f"{np.median([sum(t['sampler_seconds'] for t in r.trials) for r in mine]):.1f} sampler s per run", flush=True)
+        print(f"{name:7s} median {np.median([len(r.trials) for r in mine]):.0f} trials, "
+              f"{np.median([sum(t['sampler_seconds'] for t in r.trials) for r in mine]):.1f} sampler CPU s per run", flush=True)
     summary = summarize(runs)
     print_table(summary)
     line, ratio = ratio_line(summary)

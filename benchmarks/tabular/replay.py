@@ -34,6 +34,7 @@ from dse.study.pruning import prune_reason, rung_peers
 
 from .table import Table, front_hypervolume
 
+optuna.logging.set_verbosity(optuna.logging.WARNING)
 EPOCH0 = dt.datetime(2000, 1, 1)
 FIXED = {"in_channels": 1, "input_size": 28, "num_classes": 10}  # fashion-mnist-mini
 
@@ -129,9 +130,9 @@ def table_space(table: Table):
 
 
 def replay(table: Table, method: Method, seed: int, *, budget: float, max_trials: int,
-           clock: Callable[[], float] = time.process_time) -> Run:
-    """Run ``method`` with ``seed`` against ``table`` until it holds the true front, spends ``budget``
-    simulated seconds, or ran ``max_trials`` trials."""
+           clock: Callable[[], float] = time.process_time, stop_fraction: float = 1.0) -> Run:
+    """Run ``method`` with ``seed`` against ``table`` until it holds ``stop_fraction`` of the true
+    front's hypervolume, spends ``budget`` simulated seconds, or ran ``max_trials`` trials."""
     space = table_space(table)
     storage = SimulatedClockStorage()
     study = optuna.create_study(storage=storage, sampler=method.sampler(table, space, seed),
@@ -141,7 +142,7 @@ def replay(table: Table, method: Method, seed: int, *, budget: float, max_trials
     found: list[tuple[float, float]] = []
     completed: dict[tuple, tuple[float, ...]] = {}  # grid key -> its objective values, for reuse
     hv, now = 0.0, 0.0
-    while now < budget and len(run.trials) < max_trials and hv < true_hv * (1 - 1e-12):
+    while now < budget and len(run.trials) < max_trials and hv < true_hv * (stop_fraction - 1e-12):
         tick = clock()
         trial = study.ask()
         start = now
