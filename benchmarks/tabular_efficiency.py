@@ -105,7 +105,7 @@ def figure(runs: list[Run], horizon: float, title: str):
         fig.add_hline(y=f, line={"color": "#bbbbbb", "dash": "dot", "width": 1})
     fig.update_layout(title=title, xaxis_title="simulated seconds (recorded training + measured sampler CPU)",
                       yaxis_title="fraction of the true front's hypervolume", xaxis_type="log", yaxis_range=[0.5, 1.005],
-                      template="plotly_white", width=1000, height=560, legend={"x": 0.01, "y": 0.01, "yanchor": "bottom"})
+                      template="plotly_white", width=1000, height=560, legend={"x": 0.99, "xanchor": "right", "y": 0.02, "yanchor": "bottom"})
     return fig
 
 
