@@ -110,7 +110,7 @@ def test_a_proposal_outside_the_table_is_an_error() -> None:
         table.check_complete()
 
 
-@pytest.mark.parametrize("name", [pytest.param("dse", marks=pytest.mark.slow), "tpe", "nsga2", "random"])
+@pytest.mark.parametrize("name", ["dse", "tpe", "nsga2", "random"])
 def test_replays_are_deterministic_per_seed(name: str) -> None:
     table = make_table()
     runs = [replay(table, methods()[name], seed, budget=1e9, max_trials=12, clock=FakeClock()) for seed in (1, 1, 2)]
