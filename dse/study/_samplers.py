@@ -70,7 +70,10 @@ register_sampler("random")(_optuna(optuna.samplers.RandomSampler))
 @register_sampler("grid")
 def _grid(config: StudyConfig, space: SearchSpace, fixed: dict[str, Any], seed: int,
           **options: Any) -> optuna.samplers.BaseSampler:
-    return optuna.samplers.GridSampler(space.grid(), seed=seed, **options)
+    # the grid's order must not move with the seed offset: Optuna's GridSampler maps trial numbers
+    # to points of its seeded shuffle, so a resumed run or a second worker with another seed would
+    # re-measure some points and never reach others
+    return optuna.samplers.GridSampler(space.grid(), seed=config.seed, **options)
 
 
 from dse.study import _cost_aware as cost_aware  # noqa: E402, F401 - registers "cost_aware"
