@@ -30,7 +30,7 @@ import dse  # noqa: E402
 from dse.arch import cost  # noqa: E402
 from dse.space import space_from_data  # noqa: E402
 from dse.study import attrs  # noqa: E402
-from dse.study.runner import trial_status  # noqa: E402
+from dse.study._runner import trial_status  # noqa: E402
 
 STUDIES = (HERE / "core.yaml", HERE / "study.yaml")  # fill order: repeat 0 comes from the first
 FIXED = {"in_channels": 1, "input_size": 28, "num_classes": 10}  # fashion-mnist-mini

@@ -28,9 +28,9 @@ import optuna
 
 from dse.space import space_from_data
 from dse.study import attrs
-from dse.study.config import PrunerConfig
-from dse.study.objective import OptunaSuggest
-from dse.study.pruning import prune_reason, rung_peers
+from dse.study._config import PrunerConfig
+from dse.study._objective import OptunaSuggest
+from dse.study._pruning import prune_reason, rung_peers
 
 from .table import Table, front_hypervolume
 
@@ -74,7 +74,7 @@ class Method:
 
 
 def _cost_aware(table: Table, space: Any, seed: int) -> optuna.samplers.BaseSampler:
-    from dse.study.cost_aware import CostAwareSampler
+    from dse.study._cost_aware import CostAwareSampler
 
     return CostAwareSampler(space, FIXED, "params", {"params": table.limit}, seed=seed)
 

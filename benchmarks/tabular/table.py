@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from dse.errors import DseError
-from dse.study.pareto import hypervolume, pareto_mask, to_loss
+from dse.study._pareto import hypervolume, pareto_mask, to_loss
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 NAME = "tabular_fmnist"
@@ -38,7 +38,7 @@ class TableError(DseError):
 
 
 def canon(value: Any) -> Any:
-    """A grid value as a dictionary key (floats rounded like dse.study.sweep does)."""
+    """A grid value as a dictionary key (floats rounded like dse.study._sweep does)."""
     return round(float(value), 12) if isinstance(value, float) else value
 
 

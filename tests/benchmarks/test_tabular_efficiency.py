@@ -14,7 +14,7 @@ from tabular.export import grid_points  # noqa: E402
 from tabular.replay import Method, methods, replay  # noqa: E402
 from tabular.table import Point, Table, TableError, load_table, write_table  # noqa: E402
 
-from dse.study.config import PrunerConfig  # noqa: E402
+from dse.study._config import PrunerConfig  # noqa: E402
 
 SPACE = {
     "name": "six", "description": "six grid points",

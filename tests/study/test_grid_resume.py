@@ -5,8 +5,8 @@ from __future__ import annotations
 import optuna
 
 from dse.space import space_from_data
-from dse.study.config import config_from_data
-from dse.study.samplers import make_sampler
+from dse.study._config import config_from_data
+from dse.study._samplers import make_sampler
 
 SPACE = {
     "name": "six", "description": "six grid points",
