@@ -21,7 +21,7 @@ training; only its accuracy is unknown. For each new trial this sampler
 The first ``n_startup`` trials are random feasible candidates among the cheaper half to train.
 The sampler plugs into Optuna as a ``BaseSampler``: the objective asks ``trial.suggest_*`` as
 usual and gets the planned values. No Optuna sampler uses a known objective this way, hence
-this one (see README, "The cost-aware sampler").
+this one (see docs/studies.md, "The cost-aware sampler").
 """
 
 from __future__ import annotations
