@@ -42,3 +42,24 @@ def test_worker_joins_and_recovers_a_dead_run(finished_study, retrain_trainer, m
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert sorted((t.params["source_trial"], t.params["seed"]) for t in done) == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert sorted(fake.calls) == [(0.25, 0), (0.25, 1), (0.5, 0), (0.5, 1)]  # the dead run was redone once
+
+
+def test_retrain_with_two_local_worker_processes(finished_study, tmp_path) -> None:
+    """`dse retrain --workers 2` (real worker processes, real tiny training): every (candidate, seed)
+    run completes exactly once, with its test accuracy and weights."""
+    import subprocess
+    import sys
+
+    storage, _ = finished_study
+    argv = [sys.executable, "-c", "from dse.cli import app; app(prog_name='dse')", "retrain", "tiny",
+            "--storage", storage, "--seeds", "2", "--epochs", "1", "--train-subset", "256", "--workers", "2"]
+    parent = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+                              env={**__import__("os").environ, "COLUMNS": "200"})
+    output, _ = parent.communicate(timeout=600)
+    assert parent.returncode == 0, output
+    study = optuna.load_study(study_name="tiny.retrain", storage=storage)
+    runs = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert sorted((t.params["source_trial"], t.params["seed"]) for t in runs) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert all(attrs.WEIGHTS_ARTIFACT in t.user_attrs and 0.0 <= t.user_attrs[attrs.TEST_ACC] <= 1.0 for t in runs)
+    workers = {t.user_attrs[attrs.WORKER] for t in runs}
+    assert workers and all(not w.endswith(f":{parent.pid}") for w in workers)  # run by worker processes
