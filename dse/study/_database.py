@@ -20,13 +20,11 @@ stale-trial retry re-queues. Environment: ``DSE_HEARTBEAT_INTERVAL`` and ``DSE_G
 from __future__ import annotations
 
 import functools
-import importlib.util
 import logging
 import os
 import random
 import sqlite3
 import threading
-import urllib.parse
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,11 +34,19 @@ from typing import Any, TypeVar
 import optuna
 import tenacity
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 
-from dse.errors import DseError
 from dse.study import _optuna_compat as compat
+from dse.study._locations import (  # noqa: F401 - part of this module's interface
+    DRIVERS,
+    DatabaseUnavailable,
+    StorageError,
+    check_sqlite_storage,
+    parse_url,
+    readonly_url,
+    safe_url,
+    sqlite_path,
+)
 from dse.study import attrs
 
 HEARTBEAT_INTERVAL = 10  # seconds between a running trial's heartbeats (DSE_HEARTBEAT_INTERVAL)
@@ -50,31 +56,8 @@ DB_RETRIES = 6  # attempts of one storage call before giving up (DSE_DB_RETRIES)
 DB_RETRY_DELAY = 1.0  # first backoff in seconds, doubled per attempt (DSE_DB_RETRY_DELAY)
 DB_RETRY_MAX_DELAY = 30.0
 MAX_RETRY_OF_DEAD_TRIAL = 3  # a trial whose worker died is re-queued at most this often
-DRIVERS = {  # scheme -> (SQLAlchemy driver name, module), preferred first; extra that installs one
-    "sqlite": ((), ""),
-    "postgresql": ((("psycopg", "psycopg"), ("psycopg2", "psycopg2")), "postgres"),
-    "mysql": ((("pymysql", "pymysql"), ("mysqldb", "MySQLdb")), "mysql"),
-}
-URL_FORMS = "sqlite:///PATH, postgresql://USER@HOST/DB or mysql://USER@HOST/DB"
-
 T = TypeVar("T")
 log = logging.getLogger(__name__)  # one INFO record per retry (the benchmark counts them)
-
-
-class StorageError(DseError):
-    """The storage URL cannot be opened."""
-
-
-class DatabaseUnavailable(StorageError):
-    """The database stayed unreachable (or locked) through every retry."""
-
-
-def safe_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
 
 
 def _env_number(name: str, default: float, *, integer: bool, low: float) -> Any:
@@ -228,59 +211,6 @@ class RetryDeadTrial(optuna.storages.RetryHeartbeatStaleTrialCallback):
         super().__call__(study, trial)
 
 
-# ------------------------------------------------------------------------------ URLs and files
-def parse_url(url: str) -> URL:
-    """``url`` with a known scheme and, for a bare scheme, the installed driver."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise StorageError(f"storage {url!r} is not a database URL; use {URL_FORMS}") from None
-    backend = parsed.get_backend_name()
-    if backend not in DRIVERS:
-        raise StorageError(f"storage {safe_url(url)}: unknown database {backend!r}; dse knows {URL_FORMS}")
-    drivers, extra = DRIVERS[backend]
-    if "+" in parsed.drivername or not drivers:
-        return parsed
-    for driver, module in drivers:
-        if importlib.util.find_spec(module) is not None:
-            return parsed.set(drivername=f"{backend}+{driver}")
-    raise StorageError(f"storage {safe_url(url)}: database driver missing (none of "
-                       f"{', '.join(m for _, m in drivers)}); install it with: pip install 'dse[{extra}]'")
-
-
-def sqlite_path(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return None
-    if parsed.database.startswith("file:"):
-        return Path(urllib.parse.unquote(parsed.database[5:].split("?", 1)[0]))
-    return Path(parsed.database)
-
-
-def _sqlite_tables(path: Path, url: str) -> set[str]:
-    """The tables of SQLite file ``path``, read without writing; one line when it is no database."""
-    try:
-        con = sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro", uri=True)
-        try:
-            return {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:
-        raise StorageError(f"storage {url}: {path} is not a SQLite database ({exc})") from None
-
-
-def check_sqlite_storage(path: Path, url: str, *, allow_new: bool) -> None:
-    """Refuse a SQLite file that is not an Optuna storage (``allow_new``: an empty one is fine)."""
-    tables = _sqlite_tables(path, url)
-    if "studies" in tables and "trials" in tables:
-        return
-    if allow_new and not tables:
-        return
-    kind = "an empty file" if not tables else "a SQLite database without Optuna's tables"
-    raise StorageError(f"storage {url}: {path} is {kind}, not an Optuna storage; give the file a dse "
-                       "study was launched with")
-
-
 def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     # WAL + synchronous=NORMAL: commits skip the fsync (the WAL is synced at checkpoints). A crash
     # of a process loses nothing; a power cut may lose the last commits but never corrupts the file.
@@ -354,18 +284,6 @@ def open_storage(
     storage.retry_policy = policy
     storage.retry_label = f"storage {safe_url(url)}"
     return storage
-
-
-def readonly_url(url: str) -> str:
-    """``url`` made read-only where the driver allows it (SQLite files: ``mode=ro``)."""
-    parsed = parse_url(url)
-    path = sqlite_path(url)
-    if path is None or parsed.database.startswith("file:"):
-        return parsed.render_as_string(hide_password=False)
-    query = urllib.parse.urlencode([(k, v) for k, vs in parsed.query.items()
-                                    for v in ((vs,) if isinstance(vs, str) else vs)
-                                    if k not in ("mode", "uri")] + [("mode", "ro"), ("uri", "true")])
-    return f"sqlite:///file:{urllib.parse.quote(str(path.expanduser().resolve()))}?{query}"
 
 
 def open_readonly(url: str) -> optuna.storages.RDBStorage:
