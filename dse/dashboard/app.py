@@ -18,8 +18,10 @@ import urllib.parse
 from typing import Any
 
 import dash
+import flask
 import plotly.graph_objects as go
-from dash import Input, Output
+from dash import ClientsideFunction, Input, Output, State
+from dash.exceptions import PreventUpdate
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.serving import make_server as _wsgi_server
 
@@ -28,7 +30,7 @@ from dse.dashboard import figures as figs
 from dse.dashboard import layout
 from dse.dashboard.data import compare_data, pareto_data, title
 from dse.dashboard.page import StudyPageCache
-from dse.dashboard.study_callbacks import register_study_callbacks
+from dse.dashboard.study_callbacks import pareto_view, register_study_callbacks
 from dse.errors import DseError
 from dse.study import _records as rec
 from dse.study._records import StudyInfo
@@ -44,19 +46,20 @@ class DashboardError(DseError):
 def create_app(storage_url: str) -> dash.Dash:
     """The dashboard app for ``storage_url`` (any SQLAlchemy URL Optuna accepts)."""
     app = dash.Dash(__name__, title="dse dashboard", update_title=None, suppress_callback_exceptions=True,
-                    serve_locally=True)
-    app.layout = layout.shell()
+                    serve_locally=True, assets_path_ignore=["^plotly$"])  # assets/plotly/: ES modules, loaded by plotly-loader.js
     cache = StudyPageCache(storage_url)
     confirmed.register(app, storage_url)  # the confirmed front (dse retrain), when the study has one
 
-    @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))
-    def route(pathname: str | None, search: str | None) -> Any:
+    def render(pathname: str | None, search: str | None) -> Any:
+        """The page at ``pathname`` + ``search``: a study, the compare page or the list of studies."""
         path = urllib.parse.unquote(pathname or "/")
         try:
             if path.startswith("/study/"):
                 page = cache.get(path[len("/study/"):])
                 titles = {c: title(c) for c in page.costs}
-                return layout.study_page(page.info.name, page.costs, titles, page.default_cost)
+                figure, summary, version = pareto_view(page, page.info.name)
+                return layout.study_page(page.info.name, page.costs, titles, page.default_cost, figure=figure,
+                                         summary=summary, version=version)
             summaries = rec.list_study_summaries(storage_url)
             names = [s.name for s in summaries]
             if path.rstrip("/") == "/compare":
@@ -70,11 +73,43 @@ def create_app(storage_url: str) -> dash.Dash:
         except DseError as exc:
             return layout.message(str(exc))
 
+    def first_layout() -> Any:
+        """The app shell with the requested page already in it (the layout request comes from that page,
+        named in its Referer): the page is drawn without the round trip of the ``route`` callback.
+        Without a Referer the shell comes empty and ``route`` fills it."""
+        referrer = flask.request.referrer if flask.has_request_context() else None
+        if not referrer or flask.request.path.rstrip("/") != "/_dash-layout":
+            return layout.shell()
+        url = urllib.parse.urlsplit(referrer)
+        search = f"?{url.query}" if url.query else ""
+        return layout.shell(render(url.path, search), rendered=url.path + search)
+
+    app.layout = first_layout
+
+    @app.callback(Output("page", "children"), Output("rendered-url", "data"), Input("url", "pathname"),
+                  Input("url", "search"), State("rendered-url", "data"))
+    def route(pathname: str | None, search: str | None, rendered: str | None) -> Any:
+        if rendered is not None and rendered == (pathname or "/") + (search or ""):
+            raise PreventUpdate  # the first layout already holds this page
+        return render(pathname, search), (pathname or "/") + (search or "")
+
+    @app.server.before_request
+    def prefetch_study() -> None:
+        """A study page's HTML request starts loading the study while the browser loads the scripts."""
+        if flask.request.method == "GET" and flask.request.path.startswith("/study/"):
+            cache.prefetch(urllib.parse.unquote(flask.request.path[len("/study/"):]))
+
     @app.callback(Output("compare-link", "href"), Input("compare-pick", "value"))
     def compare_link(chosen: list[str] | None) -> str:
         return layout.compare_href(chosen or [])
 
     register_study_callbacks(app, cache, storage_url)
+    # the table and the slower sections are asked for once the Pareto plot is drawn (assets/plotly-loader.js)
+    app.clientside_callback(ClientsideFunction("dse", "afterParetoDrawn"), Output("sections-go", "data"),
+                            Input("page-version", "data"))
+    # the 3-objective view's figure waits in a Store until the 3-D trace is loaded (assets/plotly-loader.js)
+    app.clientside_callback(ClientsideFunction("dse", "draw3d"), Output("three-objective", "figure"),
+                            Input("three-figure", "data"))
     threading.Thread(target=_warm_up, name="dashboard-warm-up", daemon=True).start()
 
     @app.callback(Output("compare-graph", "figure"), Input("compare-studies", "value"), Input("compare-cost", "value"))

@@ -93,8 +93,9 @@ def register(app: Any, storage_url: str) -> None:
     """Fill the study page's ``extra-sections`` block on each refresh."""
     from dash import Input, Output, State, dcc, html
 
-    @app.callback(Output("extra-sections", "children"), Input("refresh", "n_intervals"), State("study-name", "data"))
-    def confirmed(_tick: int | None, name: str) -> Any:
+    @app.callback(Output("extra-sections", "children"), Input("sections-go", "data"), Input("refresh", "n_intervals"),
+                  State("study-name", "data"), prevent_initial_call=True)  # after the Pareto plot, then on each refresh
+    def confirmed(_go: str | None, _tick: int | None, name: str) -> Any:
         figs = figures_for(storage_url, name)
         if not figs:
             return []

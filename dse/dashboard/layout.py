@@ -33,12 +33,14 @@ def compare_href(names: Sequence[str]) -> str:
     return "/compare?" + urllib.parse.urlencode([("study", n) for n in names])
 
 
-def shell() -> html.Div:
+def shell(page: Any = None, rendered: str | None = None) -> html.Div:
+    """The app around every page; ``page`` already rendered for the URL ``rendered`` (path + query)."""
     return html.Div([
         dcc.Location(id="url"),
+        dcc.Store(id="rendered-url", data=rendered),
         html.Nav([dcc.Link("dse dashboard", href="/", className="brand"),
                   dcc.Link("compare studies", href="/compare")], className="topbar"),
-        html.Main(id="page", className="page"),
+        html.Main(page, id="page", className="page"),
     ])
 
 
@@ -70,20 +72,23 @@ def studies_page(summaries: Sequence[StudySummary], counts: Mapping[str, Mapping
     ])
 
 
-def study_page(name: str, costs: Sequence[str], titles: dict[str, str], default: str) -> html.Div:
+def study_page(name: str, costs: Sequence[str], titles: dict[str, str], default: str, *, figure: Any = None,
+               summary: str | None = None, version: str | None = None) -> html.Div:
     """The study page: Pareto plot, trial table, then the slower sections (filled after the plot),
     and the trial drawer on the right. ``extra-sections`` is where optional sections (the
-    confirmed front of ``dse retrain``) go."""
+    confirmed front of ``dse retrain``) go. ``figure``, ``summary`` and ``version`` (the study's
+    fingerprint) come with the page, so the Pareto plot is drawn with no further round trip."""
     return html.Div([
         html.H2(name, id="study-title"),
         dcc.Store(id="study-name", data=name),
-        dcc.Store(id="page-version"),
+        dcc.Store(id="page-version", data=version),
+        dcc.Store(id="sections-go"),  # page-version again, once the Pareto plot is drawn
         dcc.Interval(id="refresh", interval=REFRESH_MS),
-        html.Div(id="study-summary", className="summary"),
+        html.Div(summary, id="study-summary", className="summary"),
         html.Div([html.Span("cost axis: ", className="label"),
                   dcc.RadioItems(id="cost-axis", options=[{"label": titles[c], "value": c} for c in costs],
                                  value=default, inline=True, className="radio")], className="row"),
-        dcc.Graph(id="pareto-graph", className="graph pareto", config=GRAPH_CONFIG),
+        dcc.Graph(id="pareto-graph", className="graph pareto", config=GRAPH_CONFIG, **({"figure": figure} if figure else {})),
         html.P("Click a point or a table row to open that trial; drag a box on the plot to filter the table "
                "(double-click the plot to clear).", className="hint"),
         html.Section([

@@ -143,6 +143,18 @@ class StudyPageCache:
             self._counts[study_name] = known
         return known[1]
 
+    def prefetch(self, study_name: str) -> None:
+        """``get`` in a background thread: the study page's HTML request starts reading the study,
+        so its data is ready (or on its way) when the page's first callback asks for it. A study
+        that cannot be read is left to that callback, which shows the error."""
+        def run() -> None:
+            try:
+                self.get(study_name)
+            except Exception:  # noqa: BLE001 - reported by the page's own callback
+                pass
+
+        threading.Thread(target=run, name=f"prefetch-{study_name}", daemon=True).start()
+
     def get(self, study_name: str) -> StudyPage:
         with self._lock:
             lock = self._study_locks.setdefault(study_name, threading.Lock())

@@ -1,9 +1,10 @@
 """Callbacks of the study page, registered on the app by ``dse.dashboard.app``.
 
-The Pareto plot is drawn first, by itself (``update_pareto``); the table and the slower
-sections (hypervolume, importance, 3-objective view, shape plots) follow once its version is
-stored, so the first plot is never held up by them. The drawer opens on a plot click or a table
-click and closes with its × button.
+The study page arrives with its Pareto figure (``pareto_view``; ``update_pareto`` redraws it on a
+new cost axis or a changed study); the table and the slower sections (hypervolume, importance,
+3-objective view, shape plots) are asked for once the browser has drawn that plot (the clientside
+``afterParetoDrawn`` copies ``page-version`` to ``sections-go``), so they never hold it up. The
+drawer opens on a plot click or a table click and closes with its × button.
 """
 
 from __future__ import annotations
@@ -38,23 +39,29 @@ def _page(cache: StudyPageCache, name: str) -> StudyPage:
         raise PreventUpdate from None
 
 
+def pareto_view(page: StudyPage, name: str, cost: str | None = None) -> tuple[Any, str, str]:
+    """The Pareto figure on ``cost``, the summary line and the page version (the study's fingerprint)."""
+    data = page.pareto(cost)
+    fig = figs.pareto_figure(data, study=name)
+    fig.update_layout(uirevision=f"{name}:{data.x_metric}")
+    dataset = page.info.dataset.get("name")
+    summary = layout.summary_line(page.counts(), page.info.target, str(dataset) if dataset else None)
+    return fig, summary, repr(page.fingerprint)
+
+
 def register_study_callbacks(app: dash.Dash, cache: StudyPageCache, storage_url: str) -> None:
     @app.callback(
         Output("pareto-graph", "figure"), Output("study-summary", "children"), Output("page-version", "data"),
         Output("pareto-graph", "selectedData"),
         Input("refresh", "n_intervals"), Input("cost-axis", "value"),
-        State("study-name", "data"), State("page-version", "data"),
+        State("study-name", "data"), State("page-version", "data"), prevent_initial_call=True,  # the page brings its first figure
     )
     def update_pareto(_tick: int | None, cost: str | None, name: str, version: str | None) -> tuple[Any, ...]:
         page = _page(cache, name)
         stamp = repr(page.fingerprint)
         if dash.ctx.triggered_id == "refresh" and stamp == version:
             raise PreventUpdate  # nothing changed since the last draw: keep the figures (and zoom)
-        data = page.pareto(cost)
-        fig = figs.pareto_figure(data, study=name)
-        fig.update_layout(uirevision=f"{name}:{data.x_metric}")
-        dataset = page.info.dataset.get("name")
-        summary = layout.summary_line(page.counts(), page.info.target, str(dataset) if dataset else None)
+        fig, summary, stamp = pareto_view(page, name, cost)
         # a new cost axis on an unchanged study: leave the version alone, so the table and the slower
         # sections (which do not depend on the cost axis) are neither recomputed nor sent again
         # a selection made on another cost axis no longer matches the plot: drop it (the table shows all again)
@@ -63,25 +70,27 @@ def register_study_callbacks(app: dash.Dash, cache: StudyPageCache, storage_url:
 
     @app.callback(
         Output("hv-graph", "figure"), Output("three-graph", "children"), Output("shape-graphs", "children"),
-        Input("page-version", "data"), State("study-name", "data"),
+        Input("sections-go", "data"), State("study-name", "data"), prevent_initial_call=True,
     )
     def update_sections(_version: str | None, name: str) -> tuple[Any, ...]:
         page = _page(cache, name)
         hv = figs.hypervolume_figure(page.hypervolume)
         hv.update_layout(uirevision=name)
         shapes = [graph(figs.shape_figure(s), f"shape-{i}", 380) for i, s in enumerate(page.shapes)]
-        three = [graph(figs.three_objective_figure(page.three), "three-objective", 600)] if page.three else []
+        three = [graph({}, "three-objective", 600), dcc.Store(id="three-figure", data=figs.three_objective_figure(page.three))] \
+            if page.three else []  # drawn once the 3-D trace is loaded (assets/plotly-loader.js)
         return hv, three, shapes
 
-    @app.callback(Output("importance-graph", "children"), Input("page-version", "data"), State("study-name", "data"))
+    @app.callback(Output("importance-graph", "children"), Input("sections-go", "data"), State("study-name", "data"),
+                  prevent_initial_call=True)
     def update_importance(_version: str | None, name: str) -> Any:
         importance = _page(cache, name).importance()  # the slowest section: its own request, drawn last
         return [graph(importance_figure(importance), "importance", 360)] if importance.parameters else []
 
     @app.callback(
         Output("trial-table", "data"), Output("trial-table", "columns"), Output("table-note", "children"),
-        Input("page-version", "data"), Input("table-scope", "value"), Input("pareto-graph", "selectedData"),
-        State("study-name", "data"),
+        Input("sections-go", "data"), Input("table-scope", "value"), Input("pareto-graph", "selectedData"),
+        State("study-name", "data"), prevent_initial_call=True,
     )
     def update_table(_version: str | None, scope: str | None, selected: dict[str, Any] | None, name: str) -> tuple[Any, ...]:
         page = _page(cache, name)

@@ -43,8 +43,9 @@ class Client:
         return response.status_code, (response.get_json() or {}) if response.status_code == 200 else {}
 
     def route(self, path: str, search: str = "") -> dict[str, Any]:
-        status, out = self.call([("page", "children")], [("url", "pathname", path), ("url", "search", search)])
-        assert status == 200
+        status, out = self.call([("page", "children"), ("rendered-url", "data")],
+                                [("url", "pathname", path), ("url", "search", search)], [("rendered-url", "data", None)])
+        assert status == 200 and out["response"]["rendered-url"]["data"] == path + search
         return out["response"]["page"]["children"]
 
     def study(self, name: str, cost: str = "params", tick: int = 0, version: str | None = None,
@@ -56,16 +57,16 @@ class Client:
 
     def sections(self, name: str) -> dict[str, Any]:
         outputs = [("hv-graph", "figure"), ("three-graph", "children"), ("shape-graphs", "children")]
-        status, out = self.call(outputs, [("page-version", "data", "v")], [("study-name", "data", name)])
+        status, out = self.call(outputs, [("sections-go", "data", "v")], [("study-name", "data", name)])
         assert status == 200
-        status, importance = self.call([("importance-graph", "children")], [("page-version", "data", "v")],
+        status, importance = self.call([("importance-graph", "children")], [("sections-go", "data", "v")],
                                        [("study-name", "data", name)])
         assert status == 200
         return {**out["response"], **importance["response"]}
 
     def table(self, name: str, scope: str = "front", selected: dict[str, Any] | None = None) -> dict[str, Any]:
         outputs = [("trial-table", "data"), ("trial-table", "columns"), ("table-note", "children")]
-        status, out = self.call(outputs, [("page-version", "data", "v"), ("table-scope", "value", scope),
+        status, out = self.call(outputs, [("sections-go", "data", "v"), ("table-scope", "value", scope),
                                           ("pareto-graph", "selectedData", selected)], [("study-name", "data", name)],
                                 changed="pareto-graph.selectedData" if selected else "table-scope.value")
         assert status == 200
@@ -105,6 +106,48 @@ def texts(tree: Any) -> list[str]:
 @pytest.fixture(scope="module")
 def client(study_db: StudyDB) -> Client:
     return Client(study_db.url)
+
+
+def layout_for(client: Client, referrer: str | None) -> dict[str, Any]:
+    """The app's first layout, as the page at ``referrer`` asks for it."""
+    headers = {"Referer": referrer} if referrer else {}
+    response = client.http.get("/_dash-layout", headers=headers)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def find(tree: Any, component_id: str) -> dict[str, Any] | None:
+    if isinstance(tree, dict):
+        if tree.get("props", {}).get("id") == component_id:
+            return tree
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        for item in tree:
+            hit = find(item, component_id)
+            if hit is not None:
+                return hit
+    return None
+
+
+def test_first_layout_holds_the_requested_page_with_its_pareto_figure(client: Client) -> None:
+    """The layout request names its page (Referer): the study page comes in it, figure, summary and
+    version included, so the browser draws the plot with no callback round trip; the route callback
+    then leaves that page alone, and fills the page itself when the layout came without it."""
+    shell = layout_for(client, "http://127.0.0.1:8050/study/small")
+    assert find(shell, "rendered-url")["props"]["data"] == "/study/small"
+    traces = find(shell, "pareto-graph")["props"]["figure"]["data"]
+    assert {t.get("uid") for t in traces} >= {"front", "dominated"}
+    assert find(shell, "page-version")["props"]["data"] and find(shell, "study-summary")["props"]["children"]
+    status, out = client.call([("page", "children"), ("rendered-url", "data")],
+                              [("url", "pathname", "/study/small"), ("url", "search", "")],
+                              [("rendered-url", "data", "/study/small")])
+    assert status == 204  # PreventUpdate: the page is already there
+    compare = layout_for(client, "http://127.0.0.1:8050/compare?study=small&study=three")
+    assert find(compare, "rendered-url")["props"]["data"] == "/compare?study=small&study=three"
+    assert find(compare, "compare-studies")["props"]["value"] == ["small", "three"]
+    bare = layout_for(client, None)
+    assert find(bare, "rendered-url")["props"].get("data") is None and find(bare, "pareto-graph") is None
+    assert any("no study named 'absent'" in t for t in texts(layout_for(client, "http://127.0.0.1:8050/study/absent")))
 
 
 def test_index_serves_the_dash_shell(client: Client) -> None:
@@ -164,7 +207,9 @@ def test_live_refresh_skips_redraw_when_nothing_changed(client: Client) -> None:
 
 def test_three_objective_view_and_compare(client: Client) -> None:
     sections = client.sections("three")
-    assert sections["three-graph"]["children"][0]["props"]["figure"]["data"][0]["type"] == "scatter3d"
+    graph, store = sections["three-graph"]["children"]  # the figure waits in a Store for the 3-D trace's code
+    assert graph["props"]["id"] == "three-objective" and store["props"]["id"] == "three-figure"
+    assert store["props"]["data"]["data"][0]["type"] == "scatter3d"
     page = client.route("/compare", "?study=small&study=three")
     assert ["small", "three"] in [c.get("props", {}).get("value") for c in page["props"]["children"]]
     status, out = client.call([("compare-graph", "figure")], [("compare-studies", "value", ["small", "three"]),

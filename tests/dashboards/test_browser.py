@@ -21,6 +21,11 @@ from dse.dashboard.data import pareto_data
 from dse.study import _records as rec
 from tests.dashboards.conftest import HOSTILE, StudyDB
 
+try:
+    from selenium.webdriver.common.by import By
+except ImportError:  # the driver fixture skips with an install hint
+    By = None  # type: ignore[assignment,misc]
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
@@ -133,6 +138,25 @@ def test_study_page_renders_the_front_and_opens_a_clicked_trial(driver: Any, bas
     ActionChains(driver).move_to_element(front_points[target]).click().perform()  # the same point again
     wait_for(lambda: "open" in drawer.get_attribute("class") and driver.find_element(By.ID, "drawer-close").is_displayed(),
              what="the drawer to reopen")
+    assert not errors(driver)
+
+
+def test_plotly_comes_from_dse_bundle_and_the_3d_view_loads_its_trace(driver: Any, base_url: str) -> None:
+    """The page uses dse's 2-D plotly.js bundle, never Dash's full one; a 3-objective page loads the
+    3-D trace into the same Plotly and draws its view."""
+    driver.get(f"{base_url}/study/three")
+    traces = wait_for(lambda: driver.execute_script(
+        "const g = document.querySelector('#three-objective .js-plotly-plot');"
+        "return g && g._fullData && g._fullData.length && g.querySelector('canvas') ? g._fullData.map(t => t.type) : null"),
+        what="the 3-D view")
+    assert "scatter3d" in traces
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, GRAPH), what="the Pareto plot")
+    scripts = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    plotly = [u for u in scripts if "plotly" in u.rsplit("/", 1)[-1]]
+    assert any("/assets/plotly/plotly-2d.js" in u for u in plotly) and any("/assets/plotly/plotly-3d.js" in u for u in plotly)
+    assert not [u for u in plotly if "plotly.min.js" in u], plotly  # Dash's own 4.8 MB bundle is never fetched
+    assert driver.execute_script("return typeof Plotly.newPlot === 'function' && Plotly.version") == \
+        (Path(__file__).resolve().parents[2] / "dse/dashboard/assets/plotly/VERSION").read_text().strip()
     assert not errors(driver)
 
 
