@@ -62,6 +62,8 @@ def one_run(url: str, study: str, profile: Path) -> dict[str, Any]:
         if request.path == "/_dash-update-component":
             name = (request.get_json(silent=True) or {}).get("output", "?").split("...")[0].strip(".")
             sizes.append((name, len(response.get_data())))
+        elif request.path == "/_dash-layout":  # the study page and its Pareto figure come in the first layout
+            sizes.append(("layout", len(response.get_data())))
         timeline.append((name, round(request.environ["bench.start"] - began[0], 3), round(time.perf_counter() - began[0], 3)))
         return response
 

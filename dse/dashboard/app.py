@@ -15,6 +15,7 @@ import os
 import socket
 import threading
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import dash
@@ -47,6 +48,7 @@ def create_app(storage_url: str) -> dash.Dash:
     """The dashboard app for ``storage_url`` (any SQLAlchemy URL Optuna accepts)."""
     app = dash.Dash(__name__, title="dse dashboard", update_title=None, suppress_callback_exceptions=True,
                     serve_locally=True, assets_path_ignore=["^plotly$"])  # assets/plotly/: ES modules, loaded by plotly-loader.js
+    app.index_string = _index_string(app)
     cache = StudyPageCache(storage_url)
     confirmed.register(app, storage_url)  # the confirmed front (dse retrain), when the study has one
 
@@ -97,7 +99,8 @@ def create_app(storage_url: str) -> dash.Dash:
     def prefetch_study() -> None:
         """A study page's HTML request starts loading the study while the browser loads the scripts."""
         if flask.request.method == "GET" and flask.request.path.startswith("/study/"):
-            cache.prefetch(urllib.parse.unquote(flask.request.path[len("/study/"):]))
+            cache.prefetch(urllib.parse.unquote(flask.request.path[len("/study/"):]),
+                           then=lambda page: pareto_view(page, page.info.name))
 
     @app.callback(Output("compare-link", "href"), Input("compare-pick", "value"))
     def compare_link(chosen: list[str] | None) -> str:
@@ -124,6 +127,34 @@ def create_app(storage_url: str) -> dash.Dash:
         return figs.compare_figure(compare_data(studies, cost or "params"))
 
     return app
+
+
+PLOTLY_BUNDLE = Path(__file__).parent / "assets" / "plotly"
+
+
+def _index_string(app: dash.Dash) -> str:
+    """Dash's page, with the 2-D plotly.js modules preloaded from <head>: the browser fetches and
+    compiles them while it runs Dash's scripts, instead of after them (assets/plotly-loader.js)."""
+    modules = ["plotly-2d.js", *sorted(p.name for p in PLOTLY_BUNDLE.glob("plotly-shared-*.js"))]
+    preload = "\n        ".join(f'<link rel="modulepreload" href="{app.get_asset_url("plotly/" + m)}">' for m in modules)
+    return f"""<!DOCTYPE html>
+<html>
+    <head>
+        {{%metas%}}
+        <title>{{%title%}}</title>
+        {{%favicon%}}
+        {{%css%}}
+        {preload}
+    </head>
+    <body>
+        {{%app_entry%}}
+        <footer>
+            {{%config%}}
+            {{%scripts%}}
+            {{%renderer%}}
+        </footer>
+    </body>
+</html>"""
 
 
 def _warm_up() -> None:

@@ -23,6 +23,10 @@ from dse.study._records import StudySummary, TrialRecord
 
 REFRESH_MS = 5000
 GRAPH_CONFIG = {"displaylogo": False}
+# what a section's graph shows until its figure arrives (after the Pareto plot is drawn)
+PENDING = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 120,
+                                  "annotations": [{"text": "hypervolume history: loading", "showarrow": False,
+                                                   "font": {"color": "#6b7280"}}]}}
 
 
 def study_href(name: str) -> str:
@@ -101,7 +105,7 @@ def study_page(name: str, costs: Sequence[str], titles: dict[str, str], default:
             html.P("Tick two rows to compare their per-module breakdowns.", className="hint"),
             html.Div(id="compare-trials"),
         ], className="box", id="trials-section"),
-        dcc.Graph(id="hv-graph", className="graph hv", config=GRAPH_CONFIG),
+        dcc.Graph(id="hv-graph", className="graph hv", config=GRAPH_CONFIG, figure=PENDING),
         html.Div(id="extra-sections"),
         html.Div(id="importance-graph"),
         html.Div(id="three-graph"),

@@ -143,14 +143,16 @@ class StudyPageCache:
             self._counts[study_name] = known
         return known[1]
 
-    def prefetch(self, study_name: str) -> None:
-        """``get`` in a background thread: the study page's HTML request starts reading the study,
-        so its data is ready (or on its way) when the page's first callback asks for it. A study
-        that cannot be read is left to that callback, which shows the error."""
+    def prefetch(self, study_name: str, then: Any = None) -> None:
+        """``get`` (and ``then(page)``) in a background thread: the study page's HTML request starts
+        reading the study, so its data is ready (or on its way) when the page's layout asks for it.
+        A study that cannot be read is left to that request, which shows the error."""
         def run() -> None:
             try:
-                self.get(study_name)
-            except Exception:  # noqa: BLE001 - reported by the page's own callback
+                page = self.get(study_name)
+                if then is not None:
+                    then(page)
+            except Exception:  # noqa: BLE001 - reported by the page's own request
                 pass
 
         threading.Thread(target=run, name=f"prefetch-{study_name}", daemon=True).start()
