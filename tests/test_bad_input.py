@@ -124,8 +124,8 @@ def _make_existing(folder: Path) -> Path:
     db.parent.mkdir(parents=True)
     config = config_from_data({**study(), "storage": f"sqlite:///{db}"}, "study.yaml")
     space = load_space_for(config)
-    made = create_or_continue(config, space.to_data(), {"name": "fashion-mnist-mini", "num_classes": 10,
-                                                         "image_size": 28, "in_channels": 1})
+    made, _ = create_or_continue(config, space.to_data(), {"name": "fashion-mnist-mini", "num_classes": 10,
+                                                            "image_size": 28, "in_channels": 1})
     fixed = {"in_channels": 1, "input_size": 28, "num_classes": 10}
     distributions = {"sr": CategoricalDistribution([0.25, 0.5]), "pct3x3": FloatDistribution(0.1, 0.9)}
     for i, sr in enumerate((0.25, 0.5)):

@@ -61,8 +61,11 @@ def completed_count(counts: Counter) -> int:
     return sum(counts[s] for s in COUNTED)
 
 
-def create_or_continue(config: StudyConfig, space_data: dict, dataset_info: dict) -> optuna.Study:
-    """Create the study, or load it when it exists with the same config; refuse a changed config."""
+def create_or_continue(config: StudyConfig, space_data: dict, dataset_info: dict) -> tuple[optuna.Study, StudyConfig]:
+    """Create the study, or load it when it exists with the same config; refuse a changed config.
+
+    Returns the study and the config it runs with: a config that names no sampler continues an
+    existing study with the sampler stored in it (dse's default sampler may have changed since)."""
     storage = open_storage(config.storage or "")
     try:
         study = optuna.load_study(study_name=config.name, storage=storage)
@@ -80,10 +83,14 @@ def create_or_continue(config: StudyConfig, space_data: dict, dataset_info: dict
         with warnings.catch_warnings():  # experimental in Optuna; names the objectives for optuna-dashboard
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             study.set_metric_names(list(config.objectives))
-        return study
+        return study, config
     stored_hash = study.user_attrs.get(attrs.STUDY_CONFIG_HASH)
     if stored_hash is None:
         raise StudyExistsError(f"study {config.name!r} in {safe_url(config.storage or '')} was not created by dse; pick another name")
+    if stored_hash != config.config_hash() and config.sampler_defaulted and attrs.STUDY_CONFIG in study.user_attrs:
+        stored_sampler = study.user_attrs[attrs.STUDY_CONFIG].get("sampler")
+        if stored_sampler:
+            config = config.model_copy(update={"sampler": config.sampler.model_validate(stored_sampler)})
     if stored_hash != config.config_hash():
         old = config_from_data(study.user_attrs[attrs.STUDY_CONFIG], "stored config").identity()
         new = config.identity()
@@ -93,7 +100,7 @@ def create_or_continue(config: StudyConfig, space_data: dict, dataset_info: dict
             f"(changed: {', '.join(changed)}); give the study a new name, or continue it unchanged with "
             f"`dse resume {config.name}`"
         )
-    return study
+    return study, config
 
 
 def load_stored_config(study: optuna.Study) -> StudyConfig:

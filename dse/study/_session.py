@@ -89,7 +89,7 @@ def start(config: StudyConfig, *, data_dir: str | None = None, device: str = "au
     fixed = {"in_channels": info.in_channels, "input_size": info.image_size, "num_classes": info.num_classes}
     make_sampler(config, space, fixed=fixed)  # a bad sampler setting fails before the study is created
     preflight(config, space, data)  # so does anything that would fail every trial (dse.study._preflight)
-    study = create_or_continue(config, space.to_data(), dataset)
+    study, config = create_or_continue(config, space.to_data(), dataset)
     return _session(study, config, space, data, device=device, quiet=quiet)
 
 

@@ -16,7 +16,7 @@ def test_defaults_and_storage_named_after_study() -> None:
     cfg = config_from_data(BASE)
     assert cfg.storage == "sqlite:///studies/demo.db"
     assert cfg.objectives == ("val_acc", "params") and cfg.directions() == ["maximize", "minimize"]
-    assert cfg.sampler.name == "nsga2"
+    assert cfg.sampler.name == "cost_aware" and cfg.sampler_defaulted  # two objectives: the default sampler
 
 
 def test_run_controls_do_not_change_identity() -> None:
