@@ -130,3 +130,19 @@ def test_table_files_round_trip(tmp_path: Path) -> None:
     assert [p.curve for p in back.front()] == [p.curve for p in table.front()]
     small = load_table("small", folder=tmp_path, name="tiny")
     assert small.size() == 4 and set(itertools.chain(small.grid["sr"])) == {0.25, 0.5}
+
+
+def test_a_run_stopped_at_95_percent_reports_90_and_95_only() -> None:
+    """--stop-fraction 0.95: the runs end there, the summary and the ratio line use 90% and 95%."""
+    from tabular.replay import Run
+    from tabular_efficiency import ratio_line, summarize
+
+    def run(method: str, seed: int, times: tuple[float, float]) -> Run:
+        return Run(method, seed, 100.0, history=[(times[0], 91.0, 1), (times[1], 96.0, 2)])
+
+    runs = [run("dse", s, (10.0, 20.0)) for s in range(3)] + [run("gp", s, (5.0, 40.0)) for s in range(3)]
+    summary = summarize(runs, (0.90, 0.95))
+    assert set(summary["dse"]) == {"seeds", "trials_median", "0.90", "0.95"}
+    assert summary["gp"]["0.95"]["median"] == 40.0 and summary["dse"]["0.90"]["reached"] == 3
+    line, ratio = ratio_line(summary)
+    assert ratio == 0.5 and line.endswith("0.50 (median over 3 seeds; best peer: gp)")
