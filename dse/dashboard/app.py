@@ -91,9 +91,10 @@ def create_app(storage_url: str) -> dash.Dash:
     @app.callback(Output("page", "children"), Output("rendered-url", "data"), Input("url", "pathname"),
                   Input("url", "search"), State("rendered-url", "data"))
     def route(pathname: str | None, search: str | None, rendered: str | None) -> Any:
-        if rendered is not None and rendered == (pathname or "/") + (search or ""):
+        url = (pathname or "/") + (search or "")
+        if rendered == url:
             raise PreventUpdate  # the first layout already holds this page
-        return render(pathname, search), (pathname or "/") + (search or "")
+        return render(pathname, search), url
 
     @app.server.before_request
     def prefetch_study() -> None:

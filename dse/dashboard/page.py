@@ -44,7 +44,7 @@ class StudyPage:
     parameters: list[str] = field(default_factory=list)  # searched parameters (table columns, importance)
     _lazy: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def _once(self, key: str, make: Any) -> Any:
+    def once(self, key: str, make: Any) -> Any:
         """``make()`` computed once per page; one lock per key, so a slow part never blocks another."""
         with self._lock:
             if key in self._lazy:
@@ -58,17 +58,17 @@ class StudyPage:
     @property
     def hypervolume(self) -> HypervolumeHistory:
         """Hypervolume history of the study's objectives (computed on first use)."""
-        return self._once("hypervolume", lambda: hypervolume_history(self.records, self.info))  # type: ignore[no-any-return]
+        return self.once("hypervolume", lambda: hypervolume_history(self.records, self.info))  # type: ignore[no-any-return]
 
     @property
     def shapes(self) -> list[ShapeSeries]:
         """Design-space shape data, one series per searched parameter (computed on first use)."""
-        return self._once("shapes", lambda: shape_data(self.records, self.info))  # type: ignore[no-any-return]
+        return self.once("shapes", lambda: shape_data(self.records, self.info))  # type: ignore[no-any-return]
 
     @property
     def three(self) -> ThreeObjectiveData | None:
         """The 3-objective view's data, None below three objectives (computed on first use)."""
-        return self._once("three", lambda: three_objective_data(self.records, self.info))  # type: ignore[no-any-return]
+        return self.once("three", lambda: three_objective_data(self.records, self.info))  # type: ignore[no-any-return]
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -78,7 +78,7 @@ class StudyPage:
     def pareto(self, cost: str | None = None) -> ParetoData:
         """Pareto data for ``cost`` (default: the first cost axis), computed once per page."""
         cost = cost if cost in self.costs else self.default_cost
-        return self._once("pareto:" + cost, lambda: pareto_data(self.records, self.info, cost))  # type: ignore[no-any-return]
+        return self.once("pareto:" + cost, lambda: pareto_data(self.records, self.info, cost))  # type: ignore[no-any-return]
 
     def counts(self) -> dict[str, int]:
         """Trials by dse outcome (completed, infeasible, pruned, failed, running)."""
@@ -94,7 +94,7 @@ class StudyPage:
 
     def importance(self) -> Importance:
         """Parameter importance for accuracy and the default cost, computed once per page."""
-        return self._once("importance", lambda: importance_data(  # type: ignore[no-any-return]
+        return self.once("importance", lambda: importance_data(  # type: ignore[no-any-return]
             self.records, self.info, self.costs[0] if self.costs else None, self.parameters))
 
 

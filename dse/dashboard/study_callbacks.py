@@ -42,7 +42,7 @@ def _page(cache: StudyPageCache, name: str) -> StudyPage:
 def pareto_view(page: StudyPage, name: str, cost: str | None = None) -> tuple[Any, str, str]:
     """The Pareto figure on ``cost``, the summary line and the page version (the study's fingerprint),
     built once per page and cost axis."""
-    return page._once(f"view:{cost}", lambda: _pareto_view(page, name, cost))  # type: ignore[no-any-return]
+    return page.once(f"view:{cost}", lambda: _pareto_view(page, name, cost))  # type: ignore[no-any-return]
 
 
 def _pareto_view(page: StudyPage, name: str, cost: str | None) -> tuple[Any, str, str]:

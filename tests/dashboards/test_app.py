@@ -14,140 +14,14 @@ from typing import Any
 import pytest
 
 from dse.dashboard import app as app_module
-from dse.dashboard.app import create_app, make_server, serve
+from dse.dashboard.app import make_server, serve
+from tests.dashboards.client import Client, texts
 from tests.dashboards.conftest import HOSTILE, StudyDB
-
-Prop = tuple[str, str]
-
-
-class Client:
-    """Calls the app's callbacks the way the browser does (POST /_dash-update-component)."""
-
-    def __init__(self, url: str) -> None:
-        self.storage_url = url
-        self.app = create_app(url)
-        self.http = self.app.server.test_client()
-
-    def call(self, outputs: list[Prop], inputs: list[tuple[str, str, Any]], state: list[tuple[str, str, Any]] = (),
-             changed: str | None = None) -> tuple[int, dict[str, Any]]:
-        names = [f"{i}.{p}" for i, p in outputs]
-        key = names[0] if len(names) == 1 else ".." + "...".join(names) + ".."
-        outs = [{"id": i, "property": p} for i, p in outputs]
-        body = {
-            "output": key, "outputs": outs[0] if len(outs) == 1 else outs,
-            "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-            "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-            "changedPropIds": [changed or f"{inputs[0][0]}.{inputs[0][1]}"],
-        }
-        response = self.http.post("/_dash-update-component", json=body)
-        return response.status_code, (response.get_json() or {}) if response.status_code == 200 else {}
-
-    def route(self, path: str, search: str = "") -> dict[str, Any]:
-        status, out = self.call([("page", "children"), ("rendered-url", "data")],
-                                [("url", "pathname", path), ("url", "search", search)], [("rendered-url", "data", None)])
-        assert status == 200 and out["response"]["rendered-url"]["data"] == path + search
-        return out["response"]["page"]["children"]
-
-    def study(self, name: str, cost: str = "params", tick: int = 0, version: str | None = None,
-              changed: str = "cost-axis.value") -> tuple[int, dict[str, Any]]:
-        outputs = [("pareto-graph", "figure"), ("study-summary", "children"), ("page-version", "data"),
-                   ("pareto-graph", "selectedData")]
-        return self.call(outputs, [("refresh", "n_intervals", tick), ("cost-axis", "value", cost)],
-                         [("study-name", "data", name), ("page-version", "data", version)], changed)
-
-    def sections(self, name: str) -> dict[str, Any]:
-        outputs = [("hv-graph", "figure"), ("three-graph", "children"), ("shape-graphs", "children")]
-        status, out = self.call(outputs, [("sections-go", "data", "v")], [("study-name", "data", name)])
-        assert status == 200
-        status, importance = self.call([("importance-graph", "children")], [("sections-go", "data", "v")],
-                                       [("study-name", "data", name)])
-        assert status == 200
-        return {**out["response"], **importance["response"]}
-
-    def table(self, name: str, scope: str = "front", selected: dict[str, Any] | None = None) -> dict[str, Any]:
-        outputs = [("trial-table", "data"), ("trial-table", "columns"), ("table-note", "children")]
-        status, out = self.call(outputs, [("sections-go", "data", "v"), ("table-scope", "value", scope),
-                                          ("pareto-graph", "selectedData", selected)], [("study-name", "data", name)],
-                                changed="pareto-graph.selectedData" if selected else "table-scope.value")
-        assert status == 200
-        return out["response"]
-
-    def drawer(self, name: str, number: int | None = None, *, row: int | None = None,
-               close: bool = False) -> tuple[Any, str]:
-        click = {"points": [{"customdata": [number, "completed"], "x": 1, "y": 1}]} if number is not None else None
-        cell = {"row": 0, "column": 0, "column_id": "trial", "row_id": row} if row is not None else None
-        changed = "drawer-close.n_clicks" if close else "trial-table.active_cell" if row is not None else "pareto-graph.clickData"
-        status, out = self.call([("trial-panel", "children"), ("trial-drawer", "className"),
-                                 ("pareto-graph", "clickData"), ("trial-table", "active_cell")],
-                                [("pareto-graph", "clickData", click), ("trial-table", "active_cell", cell),
-                                 ("drawer-close", "n_clicks", 1 if close else 0)],
-                                [("study-name", "data", name)], changed=changed)
-        assert status == 200
-        response = out["response"]
-        return response.get("trial-panel", {}).get("children"), response["trial-drawer"]["className"]
-
-    def click(self, name: str, number: int) -> dict[str, Any]:
-        panel, css = self.drawer(name, number)
-        assert css == "drawer open"
-        return panel
-
-
-def texts(tree: Any) -> list[str]:
-    """Every string in a serialised component tree (children, values, hrefs...)."""
-    if isinstance(tree, str):
-        return [tree]
-    if isinstance(tree, dict):
-        return [t for v in tree.values() for t in texts(v)]
-    if isinstance(tree, list):
-        return [t for v in tree for t in texts(v)]
-    return []
 
 
 @pytest.fixture(scope="module")
 def client(study_db: StudyDB) -> Client:
     return Client(study_db.url)
-
-
-def layout_for(client: Client, referrer: str | None) -> dict[str, Any]:
-    """The app's first layout, as the page at ``referrer`` asks for it."""
-    headers = {"Referer": referrer} if referrer else {}
-    response = client.http.get("/_dash-layout", headers=headers)
-    assert response.status_code == 200
-    return response.get_json()
-
-
-def find(tree: Any, component_id: str) -> dict[str, Any] | None:
-    if isinstance(tree, dict):
-        if tree.get("props", {}).get("id") == component_id:
-            return tree
-        tree = list(tree.values())
-    if isinstance(tree, list):
-        for item in tree:
-            hit = find(item, component_id)
-            if hit is not None:
-                return hit
-    return None
-
-
-def test_first_layout_holds_the_requested_page_with_its_pareto_figure(client: Client) -> None:
-    """The layout request names its page (Referer): the study page comes in it, figure, summary and
-    version included, so the browser draws the plot with no callback round trip; the route callback
-    then leaves that page alone, and fills the page itself when the layout came without it."""
-    shell = layout_for(client, "http://127.0.0.1:8050/study/small")
-    assert find(shell, "rendered-url")["props"]["data"] == "/study/small"
-    traces = find(shell, "pareto-graph")["props"]["figure"]["data"]
-    assert {t.get("uid") for t in traces} >= {"front", "dominated"}
-    assert find(shell, "page-version")["props"]["data"] and find(shell, "study-summary")["props"]["children"]
-    status, out = client.call([("page", "children"), ("rendered-url", "data")],
-                              [("url", "pathname", "/study/small"), ("url", "search", "")],
-                              [("rendered-url", "data", "/study/small")])
-    assert status == 204  # PreventUpdate: the page is already there
-    compare = layout_for(client, "http://127.0.0.1:8050/compare?study=small&study=three")
-    assert find(compare, "rendered-url")["props"]["data"] == "/compare?study=small&study=three"
-    assert find(compare, "compare-studies")["props"]["value"] == ["small", "three"]
-    bare = layout_for(client, None)
-    assert find(bare, "rendered-url")["props"].get("data") is None and find(bare, "pareto-graph") is None
-    assert any("no study named 'absent'" in t for t in texts(layout_for(client, "http://127.0.0.1:8050/study/absent")))
 
 
 def test_index_serves_the_dash_shell(client: Client) -> None:
