@@ -120,7 +120,8 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
-def _cause(exc: BaseException) -> str:
+def compact_cause(exc: BaseException) -> str:
+    """The root cause of ``exc`` on one line (the DBAPI error's message where there is one)."""
     current: BaseException = exc
     while current.__cause__ is not None:
         current = current.__cause__
@@ -134,14 +135,14 @@ def call_with_retries(fn: Callable[[], T], policy: RetryPolicy, what: str) -> T:
 
     def give_up(state: tenacity.RetryCallState) -> T:
         exc = state.outcome.exception() if state.outcome else None
-        cause = _cause(exc) if exc else "unknown error"
+        cause = compact_cause(exc) if exc else "unknown error"
         status = "is locked by another process" if "locked" in cause.lower() else "is unreachable"
         raise DatabaseUnavailable(f"{what} {status}: {cause} (gave up after {policy.attempts} attempts "
                                   f"in {state.seconds_since_start:.0f} s)")
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
-        log.info("%s: %s; retry %d of %d in %.1f s", what, _cause(exc) if exc else "?", state.attempt_number,
+        log.info("%s: %s; retry %d of %d in %.1f s", what, compact_cause(exc) if exc else "?", state.attempt_number,
                  policy.attempts - 1, state.upcoming_sleep)
 
     retrying = tenacity.Retrying(
@@ -277,7 +278,7 @@ def open_storage(
             extra = DRIVERS.get(parsed.get_backend_name(), ((), ""))[1]
             raise StorageError(f"storage {safe_url(url)}: database driver missing ({exc}); install it "
                                f"with: pip install 'dse[{extra}]'") from None
-        raise StorageError(f"storage {safe_url(url)} cannot be opened: {_cause(exc)}") from None
+        raise StorageError(f"storage {safe_url(url)} cannot be opened: {compact_cause(exc)}") from None
     if path is not None:
         event.listen(storage.engine, "connect", _sqlite_on_connect)
         storage.engine.dispose()  # connections made while opening are replaced by tuned ones
@@ -301,7 +302,7 @@ def open_readonly(url: str) -> optuna.storages.RDBStorage:
     except Exception as exc:
         if _driver_error(exc):
             raise StorageError(f"storage {safe_url(url)}: database driver missing ({exc})") from None
-        raise StorageError(f"storage {safe_url(url)} cannot be read as an Optuna storage: {_cause(exc)}") from None
+        raise StorageError(f"storage {safe_url(url)} cannot be read as an Optuna storage: {compact_cause(exc)}") from None
 
 
 compat.quiet_optuna_logs()

@@ -37,7 +37,7 @@ from dse.study import attrs
 from dse.study._config import StudyConfig, config_from_data
 from dse.study._objective import TrialFailed
 from dse.study._records import COUNTED, trial_status
-from dse.study._database import DatabaseUnavailable, open_storage, safe_url
+from dse.study._database import DatabaseUnavailable, compact_cause, is_transient, open_storage, safe_url
 
 __all__ = ["COUNTED", "RunOutcome", "StudyExistsError", "completed_count", "create_or_continue",
            "load_stored_config", "optimize_until", "run_until", "status_counts",
@@ -45,6 +45,7 @@ __all__ = ["COUNTED", "RunOutcome", "StudyExistsError", "completed_count", "crea
 
 log = logging.getLogger(__name__)
 MAX_FRUITLESS = 200  # consecutive trials that count for nothing before a run gives up
+MAX_LOST_WRITES = 3  # consecutive writes that lost their connection before a run gives up
 POLL_SECONDS = 2.0
 INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
 
@@ -171,15 +172,36 @@ def _guarded(objective: Callable[[optuna.Trial], Any], target: Callable[[], int]
             raise _Leave(None, trial.number) from None
         except (optuna.TrialPruned, TrialFailed):
             raise
-        except (Exception, KeyboardInterrupt) as exc:
-            reason = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
-            try:
-                trial.set_user_attr(attrs.FAIL_REASON, reason[:2000])
-            except Exception:  # noqa: BLE001 - the trial is failed anyway
-                pass
+        except Exception as exc:
+            if is_transient(exc):  # a write not safe to repeat lost its connection: leave the
+                raise _Leave(exc, trial.number) from None  # trial to its heartbeat, not failed
+            _record_failure(trial, exc)
+            raise
+        except KeyboardInterrupt as exc:
+            _record_failure(trial, exc)
             raise
 
     return run
+
+
+def _record_failure(trial: optuna.Trial, exc: BaseException) -> None:
+    reason = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+    try:
+        trial.set_user_attr(attrs.FAIL_REASON, reason[:2000])
+    except Exception:  # noqa: BLE001 - the trial is failed anyway
+        pass
+
+
+def _after_lost_write(study: optuna.Study, exc: BaseException, lost: list[int]) -> None:
+    """A write that is not safe to repeat (creating or finishing a trial) lost its connection.
+    Wait for the database as reads do (``DatabaseUnavailable`` when it stays away); when it is
+    back, carry on: a trial the write left RUNNING is retried once its heartbeat lapses."""
+    study.get_trials(deepcopy=False)  # a retried read
+    lost[0] += 1
+    if lost[0] > MAX_LOST_WRITES:
+        raise DatabaseUnavailable(f"the database dropped {lost[0]} writes in a row; last: {compact_cause(exc)}")
+    log.warning("a database write lost its connection (%s); the database answers again, so the run "
+                "goes on", compact_cause(exc))
 
 
 class _Watch:
@@ -247,6 +269,7 @@ def optimize_until(
     if counted is _is_complete and not follow_stored_target:
         callbacks.append(optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)))
     start = time.monotonic()
+    lost = [0]  # consecutive writes that lost their connection
     while True:
         goal = target_now()
         counts, done, running = watch.counts(study)
@@ -268,15 +291,23 @@ def optimize_until(
         try:
             study.optimize(_guarded(objective, target_now, counted), timeout=None if timeout is None else timeout - elapsed,
                            catch=catch, callbacks=callbacks)
+            lost[0] = 0
         except _Leave as left:
             if isinstance(left.cause, DatabaseUnavailable):
                 raise left.cause from None
+            if left.cause is not None:
+                _after_lost_write(study, left.cause, lost)
+                continue
             if left.handed_back:  # others hold the last slots; look again shortly
                 time.sleep(random.uniform(0.2, 1.0))
                 continue
             log.warning("trial %d was marked failed by another worker while this one ran it (its heartbeats "
                         "did not reach the database in time); its result is dropped and its parameters "
                         "retried", left.number)
+        except Exception as exc:  # ask or tell (not retried: not safe to repeat) lost its connection
+            if not is_transient(exc):
+                raise
+            _after_lost_write(study, exc, lost)
 
 
 def run_until(

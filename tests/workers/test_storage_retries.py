@@ -293,3 +293,64 @@ def test_a_session_left_pending_rollback_by_a_lost_connection_is_retried() -> No
             raise optuna.exceptions.StorageInternalError("An exception is raised during the commit.") from exc
     except optuna.exceptions.StorageInternalError as wrapped:
         assert is_transient(wrapped)
+
+
+def _refused() -> optuna.exceptions.StorageInternalError:
+    """What Optuna raises when a write (creating, finishing a trial) finds the server gone."""
+    try:
+        raise OperationalError("INSERT INTO trials ...", {}, Exception('connection to server at "127.0.0.1", '
+                                                                        "port 5 failed: Connection refused"))
+    except OperationalError as exc:
+        try:
+            raise optuna.exceptions.StorageInternalError("An exception is raised during the commit.") from exc
+        except optuna.exceptions.StorageInternalError as wrapped:
+            return wrapped
+
+
+def test_trial_creation_that_loses_the_database_ends_the_run_with_one_line(tmp_path: Path, monkeypatch) -> None:
+    """CI finding: the connection cut while ``ask`` created a trial (a write dse does not retry)
+    crashed the worker with a traceback instead of its one-line "unreachable" exit."""
+    study, opened = _open(tmp_path, "gone")
+    optimize_until(study, lambda t: t.suggest_float("x", 0, 1), 1)
+
+    def create(*args, **kwargs):
+        monkeypatch.setattr(storage, "call_with_retries", unreachable)  # and reads give up too
+        raise _refused()
+
+    def unreachable(fn, policy, what):
+        raise DatabaseUnavailable(f"{what} is unreachable: Connection refused (gave up after 3 attempts in 1 s)")
+
+    monkeypatch.setattr(opened, "_create_new_trial", create)
+    with pytest.raises(DatabaseUnavailable, match="unreachable: Connection refused"):
+        optimize_until(study, lambda t: t.suggest_float("x", 0, 1), 3)
+    monkeypatch.undo()
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE]
+
+
+def test_a_write_that_loses_its_connection_once_does_not_stop_the_run(tmp_path: Path, monkeypatch, caplog) -> None:
+    study, opened = _open(tmp_path, "blip")
+    real = opened._create_new_trial
+    calls = []
+
+    def create(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise _refused()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(opened, "_create_new_trial", create)
+    with caplog.at_level(logging.WARNING):
+        assert optimize_until(study, lambda t: t.suggest_float("x", 0, 1), 3).stopped_by == "target"
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 3
+    assert "lost its connection (connection to server" in caplog.text
+
+
+def test_a_database_that_drops_every_write_ends_the_run(tmp_path: Path, monkeypatch) -> None:
+    study, opened = _open(tmp_path, "flaky")
+
+    def create(*args, **kwargs):
+        raise _refused()
+
+    monkeypatch.setattr(opened, "_create_new_trial", create)
+    with pytest.raises(DatabaseUnavailable, match="dropped 4 writes in a row"):
+        optimize_until(study, lambda t: t.suggest_float("x", 0, 1), 3)
