@@ -169,6 +169,11 @@ class SearchSpace(Strict):
         ``num_classes``), applied on top of the base before the sampled values. An invalid
         combination raises ``ArchSpecError`` unchanged.
         """
+        return self.candidate(self.suggest_values(suggest), fixed)
+
+    def suggest_values(self, suggest: Suggest) -> dict[str, Any]:
+        """Ask ``suggest`` for each active parameter in :attr:`order`; the decoded values, with no
+        network built (a sampler screening many candidates prices each distinct one only once)."""
         values: dict[str, Any] = {}
         for name in self._order:
             if not self.active(name, values):
@@ -182,7 +187,7 @@ class SearchSpace(Strict):
                     f"the suggested value {exc}",
                     self.parameters[name].describe(),
                 ) from None
-        return self.candidate(values, fixed)
+        return values
 
     def candidate(
         self, values: Mapping[str, Any], fixed: Mapping[str, Any] | None = None

@@ -142,6 +142,9 @@ class _Mutating(RandomSuggest):
         return value if step is None else round(low + round((value - low) / step) * step, 12)
 
 
+PRICE_CACHE = 100_000  # distinct candidates whose costs a sampler keeps (a few hundred bytes each)
+
+
 @dataclass
 class _Screened:
     raw: dict[str, Any]
@@ -163,6 +166,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         self._rng = random.Random(seed)
         self._fallback = optuna.samplers.RandomSampler(seed=seed)
         self._plans: dict[int, dict[str, Any]] = {}
+        self._priced: dict[str, tuple[dict[str, float], str] | None] = {}  # candidate key -> _price()
         self.last_choice: dict[str, Any] = {}  # what the last plan predicted, for tests and logs
 
     def reseed_rng(self) -> None:
@@ -260,8 +264,6 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         return observed, front, seen, seconds
 
     def _screen(self, parents: list[dict[str, Any]], seen: set[str], weights: list[float] | None = None) -> list[_Screened]:
-        from dse.study._objective import cost_values  # imports the trainer: only when sampling
-
         pool, keys = [], set(seen)
         n_local = int(self.candidates * self.local_fraction) if parents else 0
         for i in range(self.candidates):
@@ -270,17 +272,39 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
                      else RandomSuggest(seed))
             suggest = _Recording(inner)
             try:
-                candidate = self.space.sample(suggest, fixed=self.fixed)
-                c = cost(candidate.spec)
-            except (ArchSpecError, SpaceError):
+                values = self.space.suggest_values(suggest)
+            except SpaceError:
                 continue
-            costs = {k: float(v) for k, v in cost_values(c).items()}
-            key, arch_key = _key(suggest.raw), self._arch_key(candidate.spec.arch_hash(), suggest.raw)
-            if key in keys or arch_key in keys or any(costs[m] > limit for m, limit in self.limits.items()):
+            key = _key(suggest.raw)
+            if key in keys:
+                continue
+            priced = self._price(key, values, suggest.raw)
+            if priced is None:
+                continue
+            costs, arch_key = priced
+            if arch_key in keys or any(costs[m] > limit for m, limit in self.limits.items()):
                 continue
             keys.update((key, arch_key))
             pool.append(_Screened(suggest.raw, costs))
         return pool
+
+    def _price(self, key: str, values: dict[str, Any], raw: dict[str, Any]) -> tuple[dict[str, float], str] | None:
+        """(costs, network key) of a candidate, or None when it cannot be built: computed once per
+        distinct candidate (building and costing a network is most of a plan's CPU time; mutations
+        of the front and a small grid draw the same candidates again and again)."""
+        if key in self._priced:
+            return self._priced[key]
+        from dse.study._objective import cost_values  # imports the trainer: only when sampling
+
+        try:
+            spec = self.space.candidate(values, self.fixed).spec
+            priced = ({k: float(v) for k, v in cost_values(cost(spec)).items()}, self._arch_key(spec.arch_hash(), raw))
+        except (ArchSpecError, SpaceError):
+            priced = None
+        if len(self._priced) >= PRICE_CACHE:
+            self._priced.clear()
+        self._priced[key] = priced
+        return priced
 
     def _cost_ranges(self, pool: list[_Screened], observed) -> dict[str, tuple[float, float]]:
         ranges = {}

@@ -191,3 +191,24 @@ def test_a_running_trial_of_another_worker_is_not_proposed_again(tmp_path) -> No
     alone = worker().ask()  # same seed, first trial still running
     space.sample(OptunaSuggest(alone), fixed=fixed)
     assert alone.params != first.params
+
+
+def test_each_distinct_candidate_is_built_and_priced_once(monkeypatch) -> None:
+    """Building and costing a network is most of a plan's CPU time; a small space (or the front's
+    mutations) draws the same candidates again and again, so the sampler prices each one once."""
+    import dse.study._cost_aware as cost_aware
+
+    calls = []
+    monkeypatch.setattr(cost_aware, "cost", lambda spec: calls.append(spec.arch_hash()) or cost(spec))
+    small = {**SPACE, "parameters": {k: v for k, v in SPACE["parameters"].items() if k != "pct3x3"}}  # 16 candidates
+    space = space_from_data(small, source="test")
+    fixed = {"in_channels": 1, "input_size": 28, "num_classes": 10}
+    sampler = CostAwareSampler(space, fixed, "params", {}, seed=3, candidates=200, n_startup=2)
+    for _ in range(3):
+        pool = sampler._screen([], set())
+        assert len(pool) == 16  # every distinct candidate screened, each once per plan
+    assert len(calls) == 16 == len(set(calls))
+    # the cached costs are the real ones
+    for screened in pool:
+        spec = space.candidate(space.decode(screened.raw), fixed).spec
+        assert screened.costs["params"] == cost(spec).params
