@@ -8,10 +8,14 @@ training; only its accuracy is unknown. For each new trial this sampler
    with ``dse.arch.cost`` (about 1 ms); drops those that break a cost constraint or repeat a trial
    already run or running (the same parameter values, or the same canonical network with the same
    training values), so no infeasible or duplicate candidate is ever proposed;
-2. fits a Gaussian process of accuracy, on top of a linear trend in log size and log MACs (so an
-   unexplored corner is predicted from its size, not from the average), on the trials so far:
-   completed ones; pruned ones at the accuracy where they stopped plus the median gain completed
-   trials made from that epoch on; diverged ones at chance accuracy (see :mod:`dse.study._surrogate`);
+2. fits a Gaussian process of accuracy on the trials so far, on top of a linear trend (Bayesian
+   ridge regression, its uncertainty added to the GP's) in every feature: each parameter value
+   and the log size and log MACs (``trend: all``; ``trend: costs`` keeps only the costs). The
+   trend is an additive model, so a few trials teach it "complex bypasses help" for every
+   candidate, and an unexplored corner is predicted from its parameters and size instead of the
+   average. Training data: completed trials; pruned ones at the accuracy where they stopped plus
+   the median gain completed trials made from that epoch on; diverged ones at chance accuracy
+   (see :mod:`dse.study._surrogate`);
 3. scores each candidate by its expected hypervolume improvement, computed exactly for a point
    whose cost is known and whose accuracy is Gaussian, divided by its predicted seconds (a line
    through completed trials' wall-clock durations, start to finish, against MACs: so the time a
@@ -142,6 +146,8 @@ class _Mutating(RandomSuggest):
         return value if step is None else round(low + round((value - low) / step) * step, 12)
 
 
+TRENDS = ("all", "costs")  # the surrogate's linear trend: in every feature, or in the log costs only
+TREND_RIDGE = 0.3  # the trend's ridge penalty (standardized accuracy; tabular benchmark, docs/tabular-benchmark.md)
 PRICE_CACHE = 100_000  # distinct candidates whose costs a sampler keeps (a few hundred bytes each)
 
 
@@ -157,12 +163,16 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
 
     def __init__(self, space: SearchSpace, fixed: Mapping[str, Any], cost_metric: str,
                  limits: Mapping[str, float], seed: int | None = None, candidates: int = 256,
-                 n_startup: int = 4, local_fraction: float = 0.5, mutation_rate: float = 0.2) -> None:
+                 n_startup: int = 3, local_fraction: float = 0.5, mutation_rate: float = 0.2,
+                 trend: str = "all") -> None:
         if candidates < 1 or n_startup < 2 or not 0.0 <= local_fraction <= 1.0 or not 0.0 < mutation_rate <= 1.0:
             raise ValueError("candidates >= 1, n_startup >= 2, local_fraction in [0, 1] and mutation_rate in (0, 1] are required")
+        if trend not in TRENDS:
+            raise ValueError(f"trend must be one of {', '.join(TRENDS)}, got {trend!r}")
         self.space, self.fixed, self.cost_metric, self.limits = space, dict(fixed), cost_metric, dict(limits)
         self.candidates, self.n_startup = candidates, n_startup
         self.local_fraction, self.mutation_rate = local_fraction, mutation_rate
+        self.trend = trend
         self._rng = random.Random(seed)
         self._fallback = optuna.samplers.RandomSampler(seed=seed)
         self._plans: dict[int, dict[str, Any]] = {}
@@ -212,8 +222,9 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
             return self._rng.choice(cheap).raw
         encoder = Encoder(self.space, self._cost_ranges(pool, observed))
         x = np.stack([encoder.encode(r, c) for r, c, _ in observed])
+        trend = range(x.shape[1]) if self.trend == "all" else range(x.shape[1] - encoder.n_costs, x.shape[1])
         gp = GaussianProcess.fit(x, [a for _, _, a in observed], seed=self._rng.randrange(2**31),
-                                 trend_columns=range(x.shape[1] - encoder.n_costs, x.shape[1]))
+                                 trend_columns=trend, ridge=TREND_RIDGE, trend_variance=True)
         mean, std = gp.predict(np.stack([encoder.encode(s.raw, s.costs) for s in pool]))
         cand_cost = np.array([s.costs[self.cost_metric] for s in pool], dtype=float)
         ref = self.limits.get(self.cost_metric) or 1.1 * max(float(cand_cost.max()), max(c[self.cost_metric] for _, c, _ in observed))

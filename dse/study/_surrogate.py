@@ -4,7 +4,9 @@ Candidates are encoded from their Optuna parameter values (numbers scaled to [0,
 scale for ``logfloat``; categoricals one-hot; an inactive conditional parameter is 0) plus the
 log of their exact costs. The GP has a Matern-5/2 kernel with one length scale per feature,
 fitted by maximum a-posteriori (scipy's L-BFGS-B with the analytic gradient), on standardized
-targets, optionally after a linear trend in chosen features (the sampler uses the log costs).
+targets, optionally after a linear trend in chosen features (ridge regression; with
+``trend_variance`` the slopes' posterior uncertainty is added to the predicted variance, so a
+candidate the trend extrapolates to is not predicted with false confidence).
 """
 
 from __future__ import annotations
@@ -104,9 +106,11 @@ class GaussianProcess:
     factor: tuple
     alpha: np.ndarray
     trend: tuple[list[int], np.ndarray, np.ndarray]  # the trend's columns, their means and slopes
+    trend_cov: np.ndarray | None = None  # the slopes' posterior covariance (standardized units)
 
     @classmethod
-    def fit(cls, x: np.ndarray, y: Sequence[float], seed: int = 0, trend_columns: Sequence[int] = ()) -> GaussianProcess:
+    def fit(cls, x: np.ndarray, y: Sequence[float], seed: int = 0, trend_columns: Sequence[int] = (),
+            ridge: float = 0.1, trend_variance: bool = False) -> GaussianProcess:
         """Fit to features ``x`` (n x d) and targets ``y``. ``trend_columns``: features that get a
         linear trend (ridge regression) before the GP models what is left, so a candidate far from
         every observation is predicted by the trend (say, by its log size) instead of the mean."""
@@ -118,7 +122,8 @@ class GaussianProcess:
         cols = list(trend_columns)
         centers = x[:, cols].mean(0)
         a = x[:, cols] - centers
-        slopes = np.linalg.solve(a.T @ a + 0.1 * np.eye(len(cols)), a.T @ z) if cols else np.zeros(0)  # a light ridge
+        precision = a.T @ a + ridge * np.eye(len(cols))
+        slopes = np.linalg.solve(precision, a.T @ z) if cols else np.zeros(0)  # a light ridge
         z = z - a @ slopes
         d = x.shape[1]
         sq = (x[:, None, :] - x[None, :, :]) ** 2  # squared differences per feature, n x n x d
@@ -136,7 +141,10 @@ class GaussianProcess:
         ls, signal, noise = np.exp(theta[:d]), math.exp(theta[d]), math.exp(theta[d + 1])
         k = signal * _matern52(x, x, ls) + (noise + 1e-6) * np.eye(len(z))
         factor = cho_factor(k, lower=True)
-        return cls(x, y_mean, y_std, ls, signal, noise, factor, cho_solve(factor, z), (cols, centers, slopes))
+        trend_cov = None
+        if trend_variance and cols:  # Bayesian ridge: slopes ~ N(0, s2 / ridge), residual variance s2
+            trend_cov = float(np.mean(z**2)) * np.linalg.inv(precision)
+        return cls(x, y_mean, y_std, ls, signal, noise, factor, cho_solve(factor, z), (cols, centers, slopes), trend_cov)
 
     def predict(self, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ks = self.signal * _matern52(xq, self.x, self.lengthscales)
@@ -144,4 +152,7 @@ class GaussianProcess:
         mean = ks @ self.alpha + ((xq[:, cols] - centers) @ slopes if cols else 0.0)
         v = cho_solve(self.factor, ks.T)
         var = np.maximum(self.signal - np.einsum("ij,ji->i", ks, v), 1e-9)
+        if self.trend_cov is not None:
+            dq = xq[:, cols] - centers
+            var = var + np.einsum("ij,jk,ik->i", dq, self.trend_cov, dq)
         return self.y_mean + self.y_std * mean, self.y_std * np.sqrt(var)

@@ -88,6 +88,20 @@ def test_gp_with_a_trend_extrapolates_along_it() -> None:
     assert plain_mean < 1.5  # a plain GP bends back towards the data's mean
 
 
+def test_trend_uncertainty_grows_along_an_extrapolated_trend() -> None:
+    """With few observations the trend's slopes are uncertain: a candidate the trend carries far
+    from the data gets a wider prediction than one inside it, and wider than the plug-in trend gives."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0.3, 0.7, (5, 3))
+    y = 0.5 + 0.3 * (x[:, 0] - 0.5) + 0.02 * rng.normal(size=5)
+    inside, far = np.array([[0.5, 0.5, 0.5]]), np.array([[0.5, 0.5, 3.0]])
+    bayes = GaussianProcess.fit(x, y, trend_columns=range(3), trend_variance=True)
+    plug_in = GaussianProcess.fit(x, y, trend_columns=range(3))
+    assert bayes.predict(far)[1][0] > 3 * bayes.predict(inside)[1][0]
+    assert bayes.predict(far)[1][0] > 2 * plug_in.predict(far)[1][0]
+    np.testing.assert_allclose(bayes.predict(far)[0], plug_in.predict(far)[0])  # the mean is the same
+
+
 def test_gp_interpolates_and_is_unsure_far_from_data() -> None:
     rng = np.random.default_rng(1)
     x = rng.uniform(0, 1, (20, 3))
@@ -167,6 +181,8 @@ def test_cost_aware_config_errors(tmp_path) -> None:
         start(config_from_data(tiny_config(tmp_path, sampler={"name": "cost_aware", "options": {"candidates": 0}})))
     with pytest.raises(ConfigError, match="sampler.options"):
         start(config_from_data(tiny_config(tmp_path, sampler={"name": "cost_aware", "options": {"bogus": 1}})))
+    with pytest.raises(ConfigError, match="trend must be one of all, costs"):
+        start(config_from_data(tiny_config(tmp_path, sampler={"name": "cost_aware", "options": {"trend": "none"}})))
 
 
 def test_a_running_trial_of_another_worker_is_not_proposed_again(tmp_path) -> None:
