@@ -54,8 +54,8 @@ class ConstraintsConfig(Strict):
 
 
 # The sampler of a study that names none (docs/tabular-benchmark.md, "The default sampler"): the
-# cost-aware sampler won the live runs and the core grid, not the full grid (GPSampler did, but it
-# ignores pruned trials and conditional parameters); it needs two objectives and costs it can
+# cost-aware sampler won the live runs and both grids of the tabular benchmark; it needs two
+# objectives and costs it can
 # compute, so three or more objectives, or a measured latency, get Optuna's multi-objective default,
 # TPE. A study stores the sampler it was created with: changing this default never changes it.
 DEFAULT_SAMPLER = "cost_aware"
