@@ -30,8 +30,6 @@ this one (see docs/studies.md, "The cost-aware sampler").
 
 from __future__ import annotations
 
-import json
-import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +46,7 @@ from dse.space.targets import is_train_target
 from dse.errors import ConfigError
 from dse.study import attrs, _pareto as pareto
 from dse.study._samplers import register_sampler
+from dse.study._candidates import Mutating, Recording, fits, key_of
 from dse.study._surrogate import Encoder, GaussianProcess
 
 
@@ -86,64 +85,6 @@ def exclusive_contributions(front: Sequence[tuple[float, float]], ref_cost: floa
     reference 0, cost reference ``ref_cost``), in the order given."""
     loss = np.array([(c, -a) for c, a in front], dtype=float).reshape(-1, 2)
     return pareto.exclusive_contributions(loss, np.array([ref_cost, 0.0]))
-
-
-class _Recording:
-    """Wraps a Suggest and records the raw (Optuna-encoded) value it returned for each name."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.raw = inner, {}
-
-    def categorical(self, name, choices):
-        self.raw[name] = self.inner.categorical(name, choices)
-        return self.raw[name]
-
-    def int(self, name, low, high, step=1, log=False):
-        self.raw[name] = self.inner.int(name, low, high, step=step, log=log)
-        return self.raw[name]
-
-    def float(self, name, low, high, step=None, log=False):
-        self.raw[name] = self.inner.float(name, low, high, step=step, log=log)
-        return self.raw[name]
-
-
-class _Mutating(RandomSuggest):
-    """Keeps a parent's values, changing each with probability ``rate``: categoricals are redrawn,
-    numbers move by a Gaussian step of 15% of their (log) range, snapped to their step."""
-
-    def __init__(self, parent: Mapping[str, Any], seed: int, rate: float) -> None:
-        super().__init__(seed)
-        self.parent, self.rate = parent, rate
-
-    def _keep(self, name: str) -> bool:
-        return name in self.parent and self.rng.random() >= self.rate
-
-    def categorical(self, name, choices):
-        if self._keep(name) and self.parent[name] in list(choices):
-            return self.parent[name]
-        return super().categorical(name, choices)
-
-    def _move(self, name, low, high, log):
-        x = self.parent[name]
-        if log:
-            return math.exp(min(math.log(high), max(math.log(low), math.log(x) + self.rng.gauss(0, 0.15) * math.log(high / low))))
-        return min(high, max(low, x + self.rng.gauss(0, 0.15) * (high - low)))
-
-    def int(self, name, low, high, step=1, log=False):
-        if name not in self.parent or not low <= self.parent[name] <= high:
-            return super().int(name, low, high, step=step, log=log)
-        if self._keep(name):
-            return self.parent[name]
-        value = self._move(name, low, high, log)
-        return min(high, low + round((value - low) / step) * step)
-
-    def float(self, name, low, high, step=None, log=False):
-        if name not in self.parent or not low <= self.parent[name] <= high:
-            return super().float(name, low, high, step=step, log=log)
-        if self._keep(name):
-            return self.parent[name]
-        value = self._move(name, low, high, log)
-        return value if step is None else round(low + round((value - low) / step) * step, 12)
 
 
 TRENDS = ("all", "costs")  # the surrogate's linear trend: in every feature, or in the log costs only
@@ -194,7 +135,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         if trial.number not in self._plans:
             self._plans[trial.number] = self._plan(study, trial.number)
         value = self._plans[trial.number].get(param_name)
-        if value is not None and _fits(param_distribution, value):
+        if value is not None and fits(param_distribution, value):
             return value
         return self._fallback.sample_independent(study, trial, param_name, param_distribution)
 
@@ -244,9 +185,9 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         for t in study.get_trials(deepcopy=False):
             if t.number == number:
                 continue
-            seen.add(_key(t.params))
+            seen.add(key_of(t.params))
             if attrs.ARCH_HASH in t.user_attrs:
-                seen.add(self._arch_key(t.user_attrs[attrs.ARCH_HASH], t.params))
+                seen.add(self._archkey_of(t.user_attrs[attrs.ARCH_HASH], t.params))
             ua = t.user_attrs
             if attrs.MACS not in ua:
                 continue
@@ -279,14 +220,14 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         n_local = int(self.candidates * self.local_fraction) if parents else 0
         for i in range(self.candidates):
             seed = self._rng.randrange(2**31)
-            inner = (_Mutating(self._rng.choices(parents, weights)[0], seed, self.mutation_rate) if i < n_local
+            inner = (Mutating(self._rng.choices(parents, weights)[0], seed, self.mutation_rate) if i < n_local
                      else RandomSuggest(seed))
-            suggest = _Recording(inner)
+            suggest = Recording(inner)
             try:
                 values = self.space.suggest_values(suggest)
             except SpaceError:
                 continue
-            key = _key(suggest.raw)
+            key = key_of(suggest.raw)
             if key in keys:
                 continue
             priced = self._price(key, values, suggest.raw)
@@ -309,7 +250,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
 
         try:
             spec = self.space.candidate(values, self.fixed).spec
-            priced = ({k: float(v) for k, v in cost_values(cost(spec)).items()}, self._arch_key(spec.arch_hash(), raw))
+            priced = ({k: float(v) for k, v in cost_values(cost(spec)).items()}, self._archkey_of(spec.arch_hash(), raw))
         except (ArchSpecError, SpaceError):
             priced = None
         if len(self._priced) >= PRICE_CACHE:
@@ -337,24 +278,10 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
             return np.full_like(macs, float(y.mean()))
         return np.maximum(intercept + slope * macs, max(0.2 * float(y.min()), 1e-3))
 
-    def _arch_key(self, arch_hash: str, raw: Mapping[str, Any]) -> str:
+    def _archkey_of(self, arch_hash: str, raw: Mapping[str, Any]) -> str:
         """The same network with the same sampled training values: a duplicate (objective.py)."""
         train = {n: raw.get(n) for n, p in self.space.parameters.items() if is_train_target(p.target or "")}
-        return arch_hash + _key(train)
-
-
-def _fits(distribution: BaseDistribution, value: Any) -> bool:
-    """Whether ``distribution`` can hold ``value`` (a categorical refuses what is not a choice)."""
-    try:
-        internal = distribution.to_internal_repr(value)
-    except (ValueError, TypeError):
-        return False
-    low, high = getattr(distribution, "low", None), getattr(distribution, "high", None)
-    return low is None or low <= internal <= high
-
-
-def _key(raw: Mapping[str, Any]) -> str:
-    return json.dumps(dict(raw), sort_keys=True, default=str)
+        return arch_hash + key_of(train)
 
 
 @register_sampler("cost_aware")
