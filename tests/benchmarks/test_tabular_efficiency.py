@@ -146,3 +146,19 @@ def test_a_run_stopped_at_95_percent_reports_90_and_95_only() -> None:
     assert summary["gp"]["0.95"]["median"] == 40.0 and summary["dse"]["0.90"]["reached"] == 3
     line, ratio = ratio_line(summary)
     assert ratio == 0.5 and line.endswith("0.50 (median over 3 seeds; best peer: gp)")
+
+
+def test_variants_script_builds_dse_with_the_given_options_and_peers_by_name() -> None:
+    import tabular_variants as variants
+
+    table = make_table()
+    method = variants._method('{"n_startup": 2, "trend": "costs"}', "off")
+    assert (method.name, method.pruner.mode, method.reuse_duplicates) == ("dse", "off", True)
+    from tabular.replay import table_space
+
+    sampler = method.sampler(table, table_space(table), 0)
+    assert (sampler.n_startup, sampler.trend) == (2, "costs")
+    assert variants._method("{}", "default").pruner == PrunerConfig()
+    assert variants._method("gp", "default").name == "gp"
+    to90, to95, trials, _ = variants._one((table, "random", "default", 0, 100.0))
+    assert to90 <= to95 and trials >= 1

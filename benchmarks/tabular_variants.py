@@ -1,0 +1,81 @@
+"""Sampler variants on the tabular benchmark: dse's cost-aware sampler with other options (or a
+peer), replayed over many seeds, one line of medians per variant. For trying sampler changes
+(docs/tabular-benchmark.md, "What made the difference"); the reported benchmark is
+benchmarks/tabular_efficiency.py.
+
+Run: python benchmarks/tabular_variants.py '{"n_startup": 4}' '{"trend": "costs"}' [--seeds 60] [--grid full]
+                                           [--pruner off] [--peers gp tpe] [--jobs 2]
+Each JSON object is passed to CostAwareSampler as keyword arguments ('{}' is the default sampler).
+Twenty-seed medians move by several seconds between identical variants: compare with 60 seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import time
+from functools import partial
+
+import numpy as np
+from tabular.replay import FIXED, Method, methods, replay
+from tabular.table import load_table
+
+from dse.study._config import PrunerConfig
+
+
+def _cost_aware(options: dict, table, space, seed: int):
+    from dse.study._cost_aware import CostAwareSampler
+
+    return CostAwareSampler(space, FIXED, "params", {"params": table.limit}, seed=seed, **options)
+
+
+def _method(variant: str, pruner: str) -> Method:
+    """A peer's name, or dse with CostAwareSampler options as JSON (built in the worker process:
+    the peers' sampler factories do not pickle)."""
+    if variant in methods():
+        return methods()[variant]
+    return Method("dse", partial(_cost_aware, json.loads(variant)), PrunerConfig(mode="off") if pruner == "off" else PrunerConfig(), True)
+
+
+def _one(task: tuple) -> tuple[float, float, int, float]:
+    table, variant, pruner, seed, budget = task
+    method = _method(variant, pruner)
+    run = replay(table, method, seed, budget=budget, max_trials=5 * table.size(), stop_fraction=0.95)
+    times = [run.time_to(f) for f in (0.90, 0.95)]
+    return (*(np.inf if t is None else t for t in times), len(run.trials), sum(t["sampler_seconds"] for t in run.trials))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("variants", nargs="*", default=["{}"], help="CostAwareSampler options as JSON, one per variant")
+    parser.add_argument("--peers", nargs="*", default=[], choices=[m for m in methods() if m != "dse"])
+    parser.add_argument("--seeds", type=int, default=60)
+    parser.add_argument("--grid", default="full")
+    parser.add_argument("--pruner", choices=["default", "off"], default="default", help="dse's Pareto pruner")
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(1)
+    table = load_table(args.grid)
+    budget = sum(p.train_seconds for p in table.points.values() if p.status == "completed" and table.feasible(p))
+    for variant in args.variants:
+        json.loads(variant)  # a typo fails here, not in every worker
+    print(f"{args.grid} grid, {args.seeds} seeds, dse pruner {args.pruner}; simulated seconds to 90% / 95% of the true "
+          "hypervolume, median [IQR of 95%]", flush=True)
+    for variant in [*args.variants, *args.peers]:
+        label = variant if variant in args.peers else f"dse {variant}"
+        started = time.monotonic()
+        with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+            tasks = [(table, variant, args.pruner, s, budget) for s in range(args.seeds)]
+            r = np.array(pool.map(_one, tasks, chunksize=1))
+        q25, q75 = np.percentile(r[:, 1], [25, 75])
+        print(f"{label:50s} to 90% {np.median(r[:, 0]):5.1f} s  to 95% {np.median(r[:, 1]):5.1f} s [{q25:.0f}-{q75:.0f}]  "
+              f"trials {np.median(r[:, 2]):.0f}  sampler {np.median(r[:, 3]):.1f} CPU s/run  ({time.monotonic() - started:.0f} s wall)",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
