@@ -148,7 +148,7 @@ def main() -> None:
     table = load_table(args.grid, folder=Path(args.table).parent, name=Path(args.table).name, limit=args.limit)
     table.check_complete()
     feasible = [p for p in table.points.values() if p.status == "completed" and table.feasible(p)]
-    budget = args.budget or sum(p.train_seconds for p in feasible)
+    budget = args.budget or table.enumeration_seconds()
     max_trials = args.max_trials or 5 * table.size()
     print(f"table {table.meta['name']}, grid {table.meta['grid_name']}: {table.size()} points, {len(feasible)} trained within "
           f"the limit {table.limit:,.0f} parameters; true front {len(table.front())} points, hypervolume "

@@ -18,16 +18,10 @@ import time
 from functools import partial
 
 import numpy as np
-from tabular.replay import FIXED, Method, methods, replay
+from tabular.replay import Method, cost_aware, methods, replay
 from tabular.table import load_table
 
 from dse.study._config import PrunerConfig
-
-
-def _cost_aware(options: dict, table, space, seed: int):
-    from dse.study._cost_aware import CostAwareSampler
-
-    return CostAwareSampler(space, FIXED, "params", {"params": table.limit}, seed=seed, **options)
 
 
 def _method(variant: str, pruner: str) -> Method:
@@ -35,7 +29,7 @@ def _method(variant: str, pruner: str) -> Method:
     the peers' sampler factories do not pickle)."""
     if variant in methods():
         return methods()[variant]
-    return Method("dse", partial(_cost_aware, json.loads(variant)), PrunerConfig(mode="off") if pruner == "off" else PrunerConfig(), True)
+    return Method("dse", partial(cost_aware, **json.loads(variant)), PrunerConfig(mode="off") if pruner == "off" else PrunerConfig(), True)
 
 
 def _one(task: tuple) -> tuple[float, float, int, float]:
@@ -60,7 +54,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     table = load_table(args.grid)
-    budget = sum(p.train_seconds for p in table.points.values() if p.status == "completed" and table.feasible(p))
+    budget = table.enumeration_seconds()
     for variant in args.variants:
         json.loads(variant)  # a typo fails here, not in every worker
     print(f"{args.grid} grid, {args.seeds} seeds, dse pruner {args.pruner}; simulated seconds to 90% / 95% of the true "

@@ -73,10 +73,11 @@ class Method:
     reuse_duplicates: bool = False
 
 
-def _cost_aware(table: Table, space: Any, seed: int) -> optuna.samplers.BaseSampler:
+def cost_aware(table: Table, space: Any, seed: int, **options: Any) -> optuna.samplers.BaseSampler:
+    """dse's cost-aware sampler on the table, told its limit; ``options`` go to CostAwareSampler."""
     from dse.study._cost_aware import CostAwareSampler
 
-    return CostAwareSampler(space, FIXED, "params", {"params": table.limit}, seed=seed)
+    return CostAwareSampler(space, FIXED, "params", {"params": table.limit}, seed=seed, **options)
 
 
 def methods(nsga2_population: int = 8, peer_reuse: bool = False) -> dict[str, Method]:
@@ -85,7 +86,7 @@ def methods(nsga2_population: int = 8, peer_reuse: bool = False) -> dict[str, Me
     lets them reuse a repeated proposal's result for free too)."""
     s = optuna.samplers
     return {
-        "dse": Method("dse", _cost_aware, PrunerConfig(), True),
+        "dse": Method("dse", cost_aware, PrunerConfig(), True),
         "tpe": Method("tpe", lambda t, sp, seed: s.TPESampler(seed=seed), reuse_duplicates=peer_reuse),
         "gp": Method("gp", lambda t, sp, seed: s.GPSampler(seed=seed), reuse_duplicates=peer_reuse),
         "nsga2": Method("nsga2", lambda t, sp, seed: s.NSGAIISampler(seed=seed, population_size=nsga2_population),

@@ -132,6 +132,11 @@ class Table:
     def true_hypervolume(self) -> float:
         return front_hypervolume([(p.val_acc, p.params) for p in self.front()], self.limit)
 
+    def enumeration_seconds(self) -> float:
+        """Recorded training seconds of every trained point within the limit: the time an
+        exhaustive enumeration takes, and the replays' default budget."""
+        return sum(p.train_seconds for p in self.points.values() if p.status == "completed" and self.feasible(p))
+
     def restrict(self, grid: Mapping[str, list[Any]], limit: float | None = None) -> Table:
         """The table of a sub-grid (each parameter's values a subset of this grid's), or a lower limit."""
         for n, vals in grid.items():

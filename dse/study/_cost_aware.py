@@ -187,7 +187,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
                 continue
             seen.add(key_of(t.params))
             if attrs.ARCH_HASH in t.user_attrs:
-                seen.add(self._archkey_of(t.user_attrs[attrs.ARCH_HASH], t.params))
+                seen.add(self._arch_key(t.user_attrs[attrs.ARCH_HASH], t.params))
             ua = t.user_attrs
             if attrs.MACS not in ua:
                 continue
@@ -250,7 +250,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
 
         try:
             spec = self.space.candidate(values, self.fixed).spec
-            priced = ({k: float(v) for k, v in cost_values(cost(spec)).items()}, self._archkey_of(spec.arch_hash(), raw))
+            priced = ({k: float(v) for k, v in cost_values(cost(spec)).items()}, self._arch_key(spec.arch_hash(), raw))
         except (ArchSpecError, SpaceError):
             priced = None
         if len(self._priced) >= PRICE_CACHE:
@@ -278,7 +278,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
             return np.full_like(macs, float(y.mean()))
         return np.maximum(intercept + slope * macs, max(0.2 * float(y.min()), 1e-3))
 
-    def _archkey_of(self, arch_hash: str, raw: Mapping[str, Any]) -> str:
+    def _arch_key(self, arch_hash: str, raw: Mapping[str, Any]) -> str:
         """The same network with the same sampled training values: a duplicate (objective.py)."""
         train = {n: raw.get(n) for n, p in self.space.parameters.items() if is_train_target(p.target or "")}
         return arch_hash + key_of(train)

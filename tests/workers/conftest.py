@@ -212,3 +212,11 @@ class TcpProxy:
                 except OSError:
                     pass
                 sock.close()
+
+
+def open_sqlite_study(tmp_path: Path, name: str) -> tuple[optuna.Study, Any]:
+    """A new study in its own SQLite file, through dse's storage (retries, heartbeats)."""
+    from dse.study._database import open_storage
+
+    opened = open_storage(f"sqlite:///{tmp_path / (name + '.db')}")
+    return optuna.create_study(study_name=name, storage=opened), opened

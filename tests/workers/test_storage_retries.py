@@ -28,6 +28,8 @@ from dse.study._database import (
     open_storage,
 )
 
+from .conftest import open_sqlite_study
+
 NO_WAIT = RetryPolicy(attempts=3, first_delay=0.0)
 pytestmark = pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")  # tests ask directly
 
@@ -119,11 +121,6 @@ def _finish(study: optuna.Study, status: str = "completed") -> None:
     study.tell(trial, 1.0)
 
 
-def _open(tmp_path: Path, name: str) -> tuple[optuna.Study, storage.DseStorage]:
-    opened = open_storage(f"sqlite:///{tmp_path / (name + '.db')}")
-    return optuna.create_study(study_name=name, storage=opened), opened
-
-
 def test_only_idempotent_calls_are_retried() -> None:
     for name in ("get_all_trials", "set_trial_user_attr", "set_study_user_attr", "_get_trials", "get_trial"):
         assert hasattr(getattr(storage.DseStorage, name), "__wrapped__"), name
@@ -135,7 +132,7 @@ def test_waits_while_others_hold_the_last_slot_and_runs_when_one_fails(tmp_path:
     from dse.study import _runner as runner
 
     monkeypatch.setattr(runner, "POLL_SECONDS", 0.1)
-    study, _ = _open(tmp_path, "slot")
+    study, _ = open_sqlite_study(tmp_path, "slot")
     _finish(study)
     other = study.ask()  # another worker holds the last slot of target 2 ...
     threading.Timer(1.0, lambda: study.tell(other, state=TrialState.FAIL)).start()  # ... and fails
@@ -169,7 +166,7 @@ def test_surplus_trial_is_handed_back_unrun_and_reused(tmp_path: Path, monkeypat
     from dse.study import _runner as runner
 
     monkeypatch.setattr(runner, "POLL_SECONDS", 0.1)
-    study, _ = _open(tmp_path, "surplus")
+    study, _ = open_sqlite_study(tmp_path, "surplus")
     _finish(study)
     other = study.ask()  # number 1: holds the last slot of target 2
     mine = study.ask()  # number 2: a worker that checked before #1 existed
@@ -185,7 +182,7 @@ def test_surplus_trial_is_handed_back_unrun_and_reused(tmp_path: Path, monkeypat
 def test_dead_trial_is_failed_with_its_reason_and_retried_quietly(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DSE_HEARTBEAT_INTERVAL", "1")
     monkeypatch.setenv("DSE_GRACE_PERIOD", "2")
-    study, opened = _open(tmp_path, "dead")
+    study, opened = open_sqlite_study(tmp_path, "dead")
     dead = study.ask()
     values = (dead.suggest_float("x", 0.0, 1.0), dead.suggest_categorical("k", ["a", "b", "c"]))
     dead.set_constraint("max_params", 0.5)  # the retry sets it again: Optuna would warn
@@ -217,7 +214,7 @@ def test_worker_killed_right_after_ask_leaves_no_trial_running_forever(tmp_path:
     the same for a queued (WAITING) trial taken over by ``ask``."""
     monkeypatch.setenv("DSE_HEARTBEAT_INTERVAL", "1")
     monkeypatch.setenv("DSE_GRACE_PERIOD", "2")
-    study, _ = _open(tmp_path, "early")
+    study, _ = open_sqlite_study(tmp_path, "early")
     study.enqueue_trial({"x": 0.5})
     queued = study.ask()  # takes the waiting trial: number 0
     fresh = study.ask()  # a new trial: number 1
@@ -230,7 +227,7 @@ def test_worker_killed_right_after_ask_leaves_no_trial_running_forever(tmp_path:
 
 
 def test_trial_failed_by_another_worker_meanwhile_is_dropped_not_fatal(tmp_path: Path, caplog) -> None:
-    study, opened = _open(tmp_path, "late")
+    study, opened = open_sqlite_study(tmp_path, "late")
 
     def objective(trial: optuna.Trial) -> float:
         if trial.number == 0:  # another worker saw no heartbeat for too long and failed this trial
@@ -243,7 +240,7 @@ def test_trial_failed_by_another_worker_meanwhile_is_dropped_not_fatal(tmp_path:
 
 
 def test_ctrl_c_fails_the_running_trial_with_its_reason(tmp_path: Path) -> None:
-    study, _ = _open(tmp_path, "stop")
+    study, _ = open_sqlite_study(tmp_path, "stop")
 
     def objective(trial: optuna.Trial) -> float:
         raise KeyboardInterrupt
@@ -254,19 +251,8 @@ def test_ctrl_c_fails_the_running_trial_with_its_reason(tmp_path: Path) -> None:
     assert trial.state == TrialState.FAIL and trial.user_attrs[attrs.FAIL_REASON] == INTERRUPTED
 
 
-def test_lost_database_leaves_the_trial_running_and_raises_one_line(tmp_path: Path) -> None:
-    study, _ = _open(tmp_path, "lost")
-
-    def objective(trial: optuna.Trial) -> float:
-        raise DatabaseUnavailable("storage x is unreachable: gone (gave up after 3 attempts in 1 s)")
-
-    with pytest.raises(DatabaseUnavailable, match="unreachable"):
-        optimize_until(study, objective, 3)
-    assert [t.state for t in study.trials] == [TrialState.RUNNING]  # left for the heartbeat to expire
-
-
 def test_generic_objective_runs_enqueued_trials_first(tmp_path: Path) -> None:
-    study, _ = _open(tmp_path, "queue")
+    study, _ = open_sqlite_study(tmp_path, "queue")
     for seed in (1, 2):
         study.enqueue_trial({"x": 0.25}, user_attrs={"dse:seed": seed})
     seen = []
@@ -294,63 +280,3 @@ def test_a_session_left_pending_rollback_by_a_lost_connection_is_retried() -> No
     except optuna.exceptions.StorageInternalError as wrapped:
         assert is_transient(wrapped)
 
-
-def _refused() -> optuna.exceptions.StorageInternalError:
-    """What Optuna raises when a write (creating, finishing a trial) finds the server gone."""
-    try:
-        raise OperationalError("INSERT INTO trials ...", {}, Exception('connection to server at "127.0.0.1", '
-                                                                        "port 5 failed: Connection refused"))
-    except OperationalError as exc:
-        try:
-            raise optuna.exceptions.StorageInternalError("An exception is raised during the commit.") from exc
-        except optuna.exceptions.StorageInternalError as wrapped:
-            return wrapped
-
-
-def test_trial_creation_that_loses_the_database_ends_the_run_with_one_line(tmp_path: Path, monkeypatch) -> None:
-    """CI finding: the connection cut while ``ask`` created a trial (a write dse does not retry)
-    crashed the worker with a traceback instead of its one-line "unreachable" exit."""
-    study, opened = _open(tmp_path, "gone")
-    optimize_until(study, lambda t: t.suggest_float("x", 0, 1), 1)
-
-    def create(*args, **kwargs):
-        monkeypatch.setattr(storage, "call_with_retries", unreachable)  # and reads give up too
-        raise _refused()
-
-    def unreachable(fn, policy, what):
-        raise DatabaseUnavailable(f"{what} is unreachable: Connection refused (gave up after 3 attempts in 1 s)")
-
-    monkeypatch.setattr(opened, "_create_new_trial", create)
-    with pytest.raises(DatabaseUnavailable, match="unreachable: Connection refused"):
-        optimize_until(study, lambda t: t.suggest_float("x", 0, 1), 3)
-    monkeypatch.undo()
-    assert [t.state for t in study.trials] == [TrialState.COMPLETE]
-
-
-def test_a_write_that_loses_its_connection_once_does_not_stop_the_run(tmp_path: Path, monkeypatch, caplog) -> None:
-    study, opened = _open(tmp_path, "blip")
-    real = opened._create_new_trial
-    calls = []
-
-    def create(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise _refused()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(opened, "_create_new_trial", create)
-    with caplog.at_level(logging.WARNING):
-        assert optimize_until(study, lambda t: t.suggest_float("x", 0, 1), 3).stopped_by == "target"
-    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 3
-    assert "lost its connection (connection to server" in caplog.text
-
-
-def test_a_database_that_drops_every_write_ends_the_run(tmp_path: Path, monkeypatch) -> None:
-    study, opened = _open(tmp_path, "flaky")
-
-    def create(*args, **kwargs):
-        raise _refused()
-
-    monkeypatch.setattr(opened, "_create_new_trial", create)
-    with pytest.raises(DatabaseUnavailable, match="dropped 4 writes in a row"):
-        optimize_until(study, lambda t: t.suggest_float("x", 0, 1), 3)
