@@ -19,7 +19,7 @@ import optuna
 from dse.arch import ArchSpecError, build, cost
 from dse.study import attrs
 from dse.study._config import StudyConfig
-from dse.train import TrainConfig, train_candidate
+from dse.train import Budget, TrainConfig, train_candidate
 
 
 REPEAT_SEED_STEP = 1_000_003  # seeds of the repeats of one trial: seed, seed + step, ... (apart from other trials')
