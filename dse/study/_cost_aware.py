@@ -22,7 +22,8 @@ training; only its accuracy is unknown. For each new trial this sampler
    trial spends outside training, in sampling, building and storing, is priced too), and proposes
    the best one.
 
-The first ``n_startup`` trials are random feasible candidates among the cheaper half to train.
+The first ``n_startup`` trials are random feasible candidates among the cheaper half by the cost
+objective (the small networks that make the front's left end, where most of the hypervolume is).
 The sampler plugs into Optuna as a ``BaseSampler``: the objective asks ``trial.suggest_*`` as
 usual and gets the planned values. No Optuna sampler uses a known objective this way, hence
 this one (see docs/studies.md, "The cost-aware sampler").
@@ -158,8 +159,9 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
             self.last_choice = {"reason": "no feasible new candidate among those drawn"}
             return {}
         if len(observed) < self.n_startup:
-            cheap = sorted(pool, key=lambda s: s.costs["macs"])[: max(1, len(pool) // 2)]
-            self.last_choice = {"reason": "startup (random feasible, cheaper half by MACs)"}
+            # the small networks make the front's left end, which carries most of the hypervolume
+            cheap = sorted(pool, key=lambda s: s.costs[self.cost_metric])[: max(1, len(pool) // 2)]
+            self.last_choice = {"reason": f"startup (random feasible, cheaper half by {self.cost_metric})"}
             return self._rng.choice(cheap).raw
         encoder = Encoder(self.space, self._cost_ranges(pool, observed))
         x = np.stack([encoder.encode(r, c) for r, c, _ in observed])
