@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from _results import RESULTS  # benchmarks/_results.py
 from tabular.replay import Run, methods, replay
-from tabular.table import DATA, NAME, load_table
+from tabular.table import DATA, NAME, REPEATS, load_table
 
 FRACTIONS = (0.90, 0.95, 0.99)
 COLORS = {"dse": "#1f77b4", "tpe": "#d62728", "gp": "#9467bd", "nsga2": "#ff7f0e", "random": "#2ca02c"}
@@ -127,6 +127,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20, help="seeds 0..N-1 per method")
     parser.add_argument("--methods", nargs="+", default=list(methods()), choices=list(methods()))
     parser.add_argument("--limit", type=float, default=None, help="parameter limit (default: the table's fill limit)")
+    parser.add_argument("--repeats", choices=REPEATS, default="mean",
+                        help="a point measured with several seeds: replay their mean (default) or its first measurement")
     parser.add_argument("--budget", type=float, default=None,
                         help="simulated seconds per run (default: the training seconds of every feasible point, "
                              "i.e. of an exhaustive enumeration; a level not reached by then counts as never)")
@@ -145,14 +147,14 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)  # sampler seconds are CPU seconds of one thread, as on a shared machine
-    table = load_table(args.grid, folder=Path(args.table).parent, name=Path(args.table).name, limit=args.limit)
+    table = load_table(args.grid, folder=Path(args.table).parent, name=Path(args.table).name, limit=args.limit, repeats=args.repeats)
     table.check_complete()
     feasible = [p for p in table.points.values() if p.status == "completed" and table.feasible(p)]
     budget = args.budget or table.enumeration_seconds()
     max_trials = args.max_trials or 5 * table.size()
     print(f"table {table.meta['name']}, grid {table.meta['grid_name']}: {table.size()} points, {len(feasible)} trained within "
           f"the limit {table.limit:,.0f} parameters; true front {len(table.front())} points, hypervolume "
-          f"{table.true_hypervolume():,.1f}; budget {budget:,.0f} simulated s or {max_trials} trials per run; "
+          f"{table.true_hypervolume():,.1f} (repeats: {table.repeats}); budget {budget:,.0f} simulated s or {max_trials} trials per run; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
     tasks = [(table, name, seed, budget, max_trials, args.nsga2_population, args.peer_reuse, args.stop_fraction)
              for name in args.methods for seed in range(args.seeds)]

@@ -4,7 +4,7 @@ peer), replayed over many seeds, one line of medians per variant. For trying sam
 benchmarks/tabular_efficiency.py.
 
 Run: python benchmarks/tabular_variants.py '{"n_startup": 4}' '{"trend": "costs"}' [--seeds 60] [--grid full]
-                                           [--pruner off] [--peers gp tpe] [--jobs 2]
+                                           [--pruner off] [--peers gp tpe] [--jobs 2] [--repeats mean|first]
 Each JSON object is passed to CostAwareSampler as keyword arguments ('{}' is the default sampler).
 Twenty-seed medians move by several seconds between identical variants: compare with 60 seeds.
 """
@@ -19,7 +19,7 @@ from functools import partial
 
 import numpy as np
 from tabular.replay import Method, cost_aware, methods, replay
-from tabular.table import load_table
+from tabular.table import REPEATS, load_table
 
 from dse.study._config import PrunerConfig
 
@@ -48,12 +48,13 @@ def main() -> None:
     parser.add_argument("--grid", default="full")
     parser.add_argument("--pruner", choices=["default", "off"], default="default", help="dse's Pareto pruner")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeats", choices=REPEATS, default="mean", help="a point's seeds: their mean, or its first measurement")
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(1)
-    table = load_table(args.grid)
+    table = load_table(args.grid, repeats=args.repeats)
     budget = table.enumeration_seconds()
     for variant in args.variants:
         json.loads(variant)  # a typo fails here, not in every worker

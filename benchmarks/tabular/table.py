@@ -61,25 +61,47 @@ class Point:
         return self.curve[-1] if self.curve else float("nan")
 
 
+REPEATS = ("mean", "first")  # how a table combines the measurements of one point
+
+
+def combine(measurements: list[Point], repeats: str = "mean") -> Point:
+    """One point from its measurements: the first (lowest ``repeat``) one, or (``mean``) the mean
+    per epoch of the completed ones' curves and the mean of their seconds. A point whose every
+    measurement diverged stays failed."""
+    measured = sorted((p for p in measurements if p.status != "unmeasured"), key=lambda p: p.repeat)
+    if not measured:
+        return measurements[0]
+    completed = [p for p in measured if p.status == "completed"]
+    if repeats == "first" or len(completed) < 2:
+        return completed[0] if repeats == "mean" and completed else measured[0]
+    epochs = min(len(p.curve) for p in completed)
+    curve = tuple(float(np.mean([p.curve[e] for p in completed])) for e in range(epochs))
+    first = completed[0]
+    return Point(first.values, "completed", first.params, first.macs, curve,
+                 float(np.mean([p.train_seconds for p in completed])), float(np.mean([p.wall_seconds for p in completed])),
+                 first.repeat, {**first.extra, "measurements": len(completed)})
+
+
 class Table:
     """A grid (parameter -> values, Optuna-encoded), its points, the epochs of the budget and the
-    parameter limit; replay asks it for the point of a proposal and for the true front."""
+    parameter limit; replay asks it for the point of a proposal and for the true front. A point
+    measured more than once (several seeds) is replayed as ``combine`` makes it (``repeats``)."""
 
     def __init__(self, grid: Mapping[str, list[Any]], points: Iterable[Point], epochs: int, limit: float,
-                 meta: Mapping[str, Any] | None = None) -> None:
+                 meta: Mapping[str, Any] | None = None, repeats: str = "mean") -> None:
+        if repeats not in REPEATS:
+            raise TableError(f"repeats must be one of {', '.join(REPEATS)}, got {repeats!r}")
         self.grid = {k: list(v) for k, v in grid.items()}
         self.names = list(self.grid)
         self.epochs, self.limit = int(epochs), float(limit)
         self.meta = dict(meta or {})
+        self.repeats = repeats
         self._allowed = {n: {canon(v) for v in vals} for n, vals in self.grid.items()}
-        self.points: dict[tuple, Point] = {}
+        self.measurements: dict[tuple, list[Point]] = {}
         for p in points:
-            if not self.in_grid(p.values):
-                continue
-            k = self.key(p.values)
-            if k not in self.points or (p.status != "unmeasured" and (self.points[k].status == "unmeasured"
-                                                                       or p.repeat < self.points[k].repeat)):
-                self.points[k] = p
+            if self.in_grid(p.values):
+                self.measurements.setdefault(self.key(p.values), []).append(p)
+        self.points: dict[tuple, Point] = {k: combine(ms, repeats) for k, ms in self.measurements.items()}
 
     # ------------------------------------------------------------------ lookup
     def in_grid(self, values: Mapping[str, Any]) -> bool:
@@ -148,7 +170,8 @@ class Table:
             raise TableError(f"limit {limit:,.0f} is above the limit the table was filled under ({self.limit:,.0f}): "
                              "points above that were never trained")
         ordered = {n: list(grid[n]) for n in self.names}
-        return Table(ordered, self.points.values(), self.epochs, self.limit if limit is None else limit, self.meta)
+        measurements = [p for ms in self.measurements.values() for p in ms]
+        return Table(ordered, measurements, self.epochs, self.limit if limit is None else limit, self.meta, self.repeats)
 
 
 def front_hypervolume(points: Iterable[tuple[float, float]], limit: float) -> float:
@@ -196,14 +219,16 @@ def read_points(csv_path: Path, grid: Mapping[str, list[Any]]) -> list[Point]:
     return points
 
 
-def load_table(grid: str | None = None, folder: Path = DATA, name: str = NAME, limit: float | None = None) -> Table:
+def load_table(grid: str | None = None, folder: Path = DATA, name: str = NAME, limit: float | None = None,
+               repeats: str = "mean") -> Table:
     """The shipped table; ``grid`` picks a named sub-grid (``core``) or ``full``; ``None`` picks the
-    full grid when it is complete, else the largest complete sub-grid."""
+    full grid when it is complete, else the largest complete sub-grid. ``repeats``: a point measured
+    with several seeds is replayed at their mean, or (``first``) at its first measurement."""
     json_path, csv_path = folder / f"{name}.json", folder / f"{name}.csv"
     if not json_path.is_file() or not csv_path.is_file():
         raise TableError(f"{json_path} or {csv_path} is missing; export the table with python benchmarks/tabular/export.py")
     meta = json.loads(json_path.read_text())
-    full = Table(meta["grid"], read_points(csv_path, meta["grid"]), meta["budget"]["epochs"], meta["limit"], meta)
+    full = Table(meta["grid"], read_points(csv_path, meta["grid"]), meta["budget"]["epochs"], meta["limit"], meta, repeats)
     grids = {"full": meta["grid"], **meta.get("subgrids", {})}
     if grid is None:
         for candidate in sorted(grids, key=lambda g: -int(np.prod([len(v) for v in grids[g].values()]))):

@@ -162,3 +162,28 @@ def test_variants_script_builds_dse_with_the_given_options_and_peers_by_name() -
     assert variants._method("gp", "default").name == "gp"
     to90, to95, trials, _ = variants._one((table, "random", "default", 0, 100.0))
     assert to90 <= to95 and trials >= 1
+
+
+def test_a_point_measured_with_two_seeds_is_replayed_at_their_mean(tmp_path: Path) -> None:
+    table = make_table()
+    values = next(p.values for p in table.points.values() if p.status == "completed")
+    first = table.lookup(values)
+    second = Point(values, "completed", first.params, first.macs, (first.curve[0] + 0.1, first.curve[1] - 0.2),
+                   first.train_seconds + 2.0, first.wall_seconds + 2.0, repeat=1)
+    diverged = Point(values, "failed", first.params, first.macs, repeat=2)
+    measurements = [p for p in table.points.values()] + [second, diverged]
+    mean = Table(table.grid, measurements, 2, table.limit, table.meta)
+    point = mean.lookup(values)
+    assert point.curve == pytest.approx((first.curve[0] + 0.05, first.curve[1] - 0.1))  # the diverged seed is left out
+    assert point.train_seconds == pytest.approx(first.train_seconds + 1.0)
+    assert Table(table.grid, measurements, 2, table.limit, table.meta, repeats="first").lookup(values) == first
+    assert mean.restrict(mean.grid).lookup(values).curve == point.curve  # a sub-grid keeps every measurement
+    run = replay(Table(table.grid, [p for p in measurements if p.values != values or p.repeat == 1], 2, table.limit, table.meta),
+                 methods()["random"], 0, budget=1e9, max_trials=1, clock=FakeClock())
+    assert run.trials[0]["train_seconds"] > 0  # a table of second measurements alone replays too
+    meta = {"name": "tiny", "space": SPACE, "grid": table.grid, "budget": {"epochs": 2}, "limit": table.limit}
+    write_table(measurements, meta, tmp_path, "tiny")
+    assert load_table("full", folder=tmp_path, name="tiny").lookup(values).curve == pytest.approx(point.curve, abs=1e-4)
+    assert load_table("full", folder=tmp_path, name="tiny", repeats="first").lookup(values).curve == first.curve
+    with pytest.raises(TableError, match="repeats must be one of mean, first"):
+        Table(table.grid, measurements, 2, table.limit, repeats="median")
