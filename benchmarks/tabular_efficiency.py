@@ -1,8 +1,9 @@
 """Search efficiency on the tabular benchmark: dse against the strongest samplers, by replay.
 
 Every method searches the table of benchmarks/data/tabular_fmnist.{csv,json} (every point of a
-SqueezeNet-family grid trained once on fashion-mnist-mini; docs/tabular-benchmark.md) instead of
-training: a proposal's recorded curve and training seconds are replayed, so 20+ seeds of each
+SqueezeNet-family grid trained with two seeds on fashion-mnist-mini; docs/tabular-benchmark.md)
+instead of training: a proposal's recorded curve and training seconds (the means over its seeds;
+``--repeats first``: its first measurement) are replayed, so 20+ seeds of each
 method take minutes. Methods, all told the parameter limit through Optuna's constraint API:
 dse (cost-aware sampler, dse's default Pareto pruner replayed on the recorded curves, duplicate
 reuse); Optuna's TPESampler (v5's multi-objective default), GPSampler (constrained logEHVI),

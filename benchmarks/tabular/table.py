@@ -8,7 +8,9 @@ table was filled under, and per grid the exact Pareto front and its hypervolume.
 
 ``status`` is ``completed`` (trained to the end), ``infeasible`` (above the fill limit: costed,
 never trained), ``failed`` (diverged or crashed; it counts as a failed trial when replayed) or
-``unmeasured`` (the fill has not reached it yet).
+``unmeasured`` (the fill has not reached it yet). A point measured more than once (several
+training seeds) is replayed at the mean of its completed measurements (``repeats="mean"``) or at
+its first one (``repeats="first"``).
 """
 
 from __future__ import annotations
