@@ -2,8 +2,8 @@
 
 Every grid point of benchmarks/tabular/study.yaml gets a row per measurement from the grid
 studies (the core sub-grid first, then the full grid, then seed2.yaml's second seed of the full
-grid: repeats 0, 1, 2 for a core point, 0 and 1 for the others), or, when none exists yet, its exact cost with status ``infeasible`` (above the limit: never
-to be trained) or ``unmeasured``. The JSON holds the grid, the core sub-grid, the budget and the
+grid: repeats 0, 1, 2 for a core point, 0 and 1 for the others), or, when none exists yet, its
+exact cost with status ``infeasible`` (above the limit: never to be trained) or ``unmeasured``. The JSON holds the grid, the core sub-grid, the budget and the
 limit, and per grid the exact Pareto front and its hypervolume, of the points' mean accuracies
 (``hypervolume_first``: of their first measurements).
 

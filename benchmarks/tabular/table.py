@@ -74,8 +74,10 @@ def combine(measurements: list[Point], repeats: str = "mean") -> Point:
     if not measured:
         return measurements[0]
     completed = [p for p in measured if p.status == "completed"]
-    if repeats == "first" or len(completed) < 2:
-        return completed[0] if repeats == "mean" and completed else measured[0]
+    if repeats == "first" or not completed:
+        return measured[0]
+    if len(completed) == 1:
+        return completed[0]
     epochs = min(len(p.curve) for p in completed)
     curve = tuple(float(np.mean([p.curve[e] for p in completed])) for e in range(epochs))
     first = completed[0]

@@ -171,7 +171,7 @@ def test_a_point_measured_with_two_seeds_is_replayed_at_their_mean(tmp_path: Pat
     second = Point(values, "completed", first.params, first.macs, (first.curve[0] + 0.1, first.curve[1] - 0.2),
                    first.train_seconds + 2.0, first.wall_seconds + 2.0, repeat=1)
     diverged = Point(values, "failed", first.params, first.macs, repeat=2)
-    measurements = [p for p in table.points.values()] + [second, diverged]
+    measurements = [*table.points.values(), second, diverged]
     mean = Table(table.grid, measurements, 2, table.limit, table.meta)
     point = mean.lookup(values)
     assert point.curve == pytest.approx((first.curve[0] + 0.05, first.curve[1] - 0.1))  # the diverged seed is left out
