@@ -10,20 +10,22 @@ training; only its accuracy is unknown. For each new trial this sampler
    training values), so no infeasible or duplicate candidate is ever proposed;
 2. fits a Gaussian process of accuracy on the trials so far, on top of a linear trend (Bayesian
    ridge regression, its uncertainty added to the GP's) in every feature: each parameter value
-   and the log size and log MACs (``trend: all``; ``trend: costs`` keeps only the costs). The
-   trend is an additive model, so a few trials teach it "complex bypasses help" for every
-   candidate, and an unexplored corner is predicted from its parameters and size instead of the
-   average. Training data: completed trials; pruned ones at the accuracy where they stopped plus
-   the median gain completed trials made from that epoch on; diverged ones at chance accuracy
-   (see :mod:`dse.study._surrogate`);
+   (a choice among numbers as one ordered number) and the log size and log MACs (``trend:
+   all``; ``trend: costs`` keeps only the costs). The trend is an additive model, so a few
+   trials teach it "complex bypasses help" for every candidate, and an unexplored corner is
+   predicted from its parameters and size instead of the average. Training data: completed
+   trials; pruned ones at the accuracy where they stopped plus the median gain completed trials
+   made from that epoch on; diverged ones at chance accuracy (see :mod:`dse.study._surrogate`);
 3. scores each candidate by its expected hypervolume improvement, computed exactly for a point
    whose cost is known and whose accuracy is Gaussian, divided by its predicted seconds (a line
    through completed trials' wall-clock durations, start to finish, against MACs: so the time a
    trial spends outside training, in sampling, building and storing, is priced too), and proposes
    the best one.
 
-The first ``n_startup`` trials are random feasible candidates among the cheaper half by the cost
-objective (the small networks that make the front's left end, where most of the hypervolume is).
+The first ``n_startup`` trials come from the cheaper half by the cost objective (the small
+networks that make the front's left end, where most of the hypervolume is): each is the candidate
+with the most parameter values no trial has tried yet (ties at random), so three start-up trials
+try every bypass of three, both placements of two, and the model's first fit sees every value once.
 The sampler plugs into Optuna as a ``BaseSampler``: the objective asks ``trial.suggest_*`` as
 usual and gets the planned values. No Optuna sampler uses a known objective this way, hence
 this one (see docs/studies.md, "The cost-aware sampler").
@@ -89,7 +91,7 @@ def exclusive_contributions(front: Sequence[tuple[float, float]], ref_cost: floa
 
 
 TRENDS = ("all", "costs")  # the surrogate's linear trend: in every feature, or in the log costs only
-TREND_RIDGE = 0.3  # the trend's ridge penalty (standardized accuracy; tabular benchmark, docs/tabular-benchmark.md)
+TREND_RIDGE = 1.0  # the trend's ridge penalty (standardized accuracy; tabular benchmark, docs/tabular-benchmark.md)
 PRICE_CACHE = 100_000  # distinct candidates whose costs a sampler keeps (a few hundred bytes each)
 
 
@@ -145,7 +147,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
 
     # ---------------------------------------------------------------- planning
     def _plan(self, study: optuna.Study, number: int) -> dict[str, Any]:
-        observed, front, seen, seconds = self._history(study, number)
+        observed, front, seen, seconds, tried = self._history(study, number)
         parents, weights = [], None
         if len(observed) >= self.n_startup and front:
             # parents in proportion to the hypervolume they alone add: the front's many tiny,
@@ -161,8 +163,11 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         if len(observed) < self.n_startup:
             # the small networks make the front's left end, which carries most of the hypervolume
             cheap = sorted(pool, key=lambda s: s.costs[self.cost_metric])[: max(1, len(pool) // 2)]
-            self.last_choice = {"reason": f"startup (random feasible, cheaper half by {self.cost_metric})"}
-            return self._rng.choice(cheap).raw
+            # the model's first fit learns most from start-up trials that differ in every parameter
+            untried = [sum((name, repr(v)) not in tried for name, v in s.raw.items()) for s in cheap]
+            most = max(untried)
+            self.last_choice = {"reason": f"startup (cheaper half by {self.cost_metric}, most untried values)"}
+            return self._rng.choice([s for s, n in zip(cheap, untried) if n == most]).raw
         encoder = Encoder(self.space, self._cost_ranges(pool, observed))
         x = np.stack([encoder.encode(r, c) for r, c, _ in observed])
         trend = range(x.shape[1]) if self.trend == "all" else range(x.shape[1] - encoder.n_costs, x.shape[1])
@@ -182,12 +187,15 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
 
     def _history(self, study: optuna.Study, number: int):
         """(raw, costs, accuracy) observed; the completed front; keys of every trial run or
-        running; (macs, wall-clock seconds from start to finish) of completed trials."""
+        running; (macs, wall-clock seconds from start to finish) of completed trials; the
+        (parameter, value) pairs any trial has tried."""
         observed, completed, seen, seconds, pruned, curves = [], [], set(), [], [], []
+        tried: set[tuple[str, str]] = set()
         for t in study.get_trials(deepcopy=False):
             if t.number == number:
                 continue
             seen.add(key_of(t.params))
+            tried.update((name, repr(v)) for name, v in t.params.items())
             if attrs.ARCH_HASH in t.user_attrs:
                 seen.add(self._arch_key(t.user_attrs[attrs.ARCH_HASH], t.params))
             ua = t.user_attrs
@@ -215,7 +223,7 @@ class CostAwareSampler(optuna.samplers.BaseSampler):
         if completed:
             loss = pareto.to_loss(np.array([(a, c[self.cost_metric]) for _, c, a in completed]), ["maximize", "minimize"])
             front = [p for p, on_front in zip(completed, pareto.pareto_mask(loss)) if on_front]
-        return observed, front, seen, seconds
+        return observed, front, seen, seconds, tried
 
     def _screen(self, parents: list[dict[str, Any]], seen: set[str], weights: list[float] | None = None) -> list[_Screened]:
         pool, keys = [], set(seen)

@@ -1,8 +1,11 @@
 """A small Gaussian-process surrogate of accuracy over a search space, for the cost-aware sampler.
 
 Candidates are encoded from their Optuna parameter values (numbers scaled to [0, 1], on a log
-scale for ``logfloat``; categoricals one-hot; an inactive conditional parameter is 0) plus the
-log of their exact costs. The GP has a Matern-5/2 kernel with one length scale per feature,
+scale for ``logfloat``; a categorical over numbers, such as a width multiplier's 0.25/0.5/1.0, as
+one ordered number on the same scale, on a log scale when every choice is positive; other
+categoricals one-hot; an inactive conditional parameter is 0) plus the log of their exact costs.
+An ordered choice costs the model one slope instead of one per choice, so a few trials teach it
+which way the parameter pulls (tabular benchmark: docs/tabular-benchmark.md). The GP has a Matern-5/2 kernel with one length scale per feature,
 fitted by maximum a-posteriori (scipy's L-BFGS-B with the analytic gradient), on standardized
 targets, optionally after a linear trend in chosen features (ridge regression; with
 ``trend_variance`` the slopes' posterior uncertainty is added to the predicted variance, so a
@@ -37,7 +40,10 @@ class Encoder:
             value = raw.get(name)
             if p.kind == "categorical":
                 choices = p.encoded_choices()
-                features.extend(1.0 if value == c else 0.0 for c in choices)
+                if _numeric(choices):
+                    features.append(_ordinal(value, choices))
+                else:
+                    features.extend(1.0 if value == c else 0.0 for c in choices)
             elif value is None:
                 features.append(0.0)
             elif p.kind == "logfloat":
@@ -48,6 +54,22 @@ class Encoder:
             x = math.log(max(float(costs[name]), 1.0))
             features.append(min(1.5, max(-0.5, (x - lo) / (hi - lo))))
         return np.asarray(features, dtype=float)
+
+
+def _numeric(choices: Sequence[Any]) -> bool:
+    """Whether categorical choices are two or more distinct numbers (booleans are not)."""
+    return len(set(choices)) > 1 and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in choices)
+
+
+def _ordinal(value: Any, choices: Sequence[float]) -> float:
+    """A numeric choice scaled to [0, 1] between the smallest and largest choice (log scale when
+    all are positive); 0 for an inactive parameter (None)."""
+    if value is None:
+        return 0.0
+    lo, hi, v = min(choices), max(choices), float(value)
+    if lo > 0:
+        lo, hi, v = math.log(lo), math.log(hi), math.log(v)
+    return (v - lo) / (hi - lo)
 
 
 def _matern52_parts(scaled_sq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -12,11 +12,11 @@ from dse.arch import cost
 from dse.space import space_from_data
 from dse.study import attrs
 from dse.study._config import ConfigError, config_from_data
-from dse.study._cost_aware import CostAwareSampler, exclusive_contributions, expected_improvement_known_cost
+from dse.study._cost_aware import TREND_RIDGE, CostAwareSampler, exclusive_contributions, expected_improvement_known_cost
 from dse.study._pareto import hypervolume
 from dse.study._runner import trial_status
 from dse.study._session import start
-from dse.study._surrogate import GaussianProcess, neg_log_posterior
+from dse.study._surrogate import Encoder, GaussianProcess, neg_log_posterior
 from dse.train import TrainResult
 
 from .conftest import tiny_config
@@ -86,6 +86,39 @@ def test_gp_with_a_trend_extrapolates_along_it() -> None:
     plain_mean = GaussianProcess.fit(x, y).predict(far)[0][0]
     assert trend_mean > 2.5  # the trend carries on far outside the data (true value 3.3; the ridge shrinks it a little)
     assert plain_mean < 1.5  # a plain GP bends back towards the data's mean
+
+
+ORDERED = {
+    "name": "ordered", "description": "a width multiplier among numbers, a bypass among names",
+    "base": {"preset": "squeezenet_cifar"},
+    "parameters": {
+        "width": {"kind": "categorical", "choices": [0.25, 0.5, 1.0], "target": "width_multiplier"},
+        "bypass": {"kind": "categorical", "choices": ["none", "simple", "complex"], "target": "bypass"},
+    },
+}
+
+
+def test_a_categorical_over_numbers_is_encoded_as_one_ordered_feature() -> None:
+    """Choices that are numbers keep their order (log scale: 0.25, 0.5, 1.0 are evenly spaced),
+    named choices stay one-hot; the two log costs come last."""
+    encoder = Encoder(space_from_data(ORDERED, source="test"), {"params": (1e3, 1e5), "macs": (1e6, 1e8)})
+    costs = {"params": 1e4, "macs": 1e7}
+    rows = [encoder.encode({"width": w, "bypass": "simple"}, costs) for w in (0.25, 0.5, 1.0)]
+    np.testing.assert_allclose(np.stack(rows), [[0.0, 0, 1, 0, 0.5, 0.5], [0.5, 0, 1, 0, 0.5, 0.5], [1.0, 0, 1, 0, 0.5, 0.5]])
+
+
+def test_a_trend_over_an_ordered_choice_extrapolates_to_an_untried_value() -> None:
+    """Accuracy rose from width 0.25 to 0.5 whatever the bypass: the model expects 1.0 to be better
+    still, though no trial tried it (one-hot, an untried choice was predicted at the average)."""
+    encoder = Encoder(space_from_data(ORDERED, source="test"), {"params": (1e3, 1e5), "macs": (1e6, 1e8)})
+    costs = {"params": 1e4, "macs": 1e7}
+    seen = [(w, b) for w in (0.25, 0.5) for b in ("none", "simple", "complex")]
+    x = np.stack([encoder.encode({"width": w, "bypass": b}, costs) for w, b in seen])
+    bonus = {"none": 0.0, "simple": 0.05, "complex": 0.1}
+    y = [0.5 + 0.3 * (w == 0.5) + bonus[b] for w, b in seen]
+    gp = GaussianProcess.fit(x, y, trend_columns=range(x.shape[1]), ridge=TREND_RIDGE, trend_variance=True)
+    mean, _ = gp.predict(np.stack([encoder.encode({"width": 1.0, "bypass": "simple"}, costs)]))
+    assert mean[0] > 0.8  # 0.83; one-hot: 0.70, the average of all six (width 0.5 with a simple bypass: 0.85)
 
 
 def test_trend_uncertainty_grows_along_an_extrapolated_trend() -> None:
@@ -248,4 +281,31 @@ def test_startup_draws_from_the_cheaper_half_by_the_cost_objective(metric) -> No
         sampler = CostAwareSampler(space, {}, metric, {}, seed=seed)
         sampler._screen = lambda *args: pool  # type: ignore[method-assign]
         assert sampler._plan(study, 0)["k"] in cheaper
-        assert sampler.last_choice["reason"] == f"startup (random feasible, cheaper half by {metric})"
+        assert sampler.last_choice["reason"] == f"startup (cheaper half by {metric}, most untried values)"
+
+
+def test_startup_trials_try_every_value_they_can() -> None:
+    """Each start-up trial is the cheaper candidate with the most values no trial tried: three
+    start-up trials try all three bypasses and all three widths, whatever the seed (drawn at
+    random, all of both in 3 trials happens 1 time in 81). The tabular benchmark's median time to
+    95% fell from 20.3 to 19.5 s over 200 seeds (mean 26.1 -> 20.9 s)."""
+    import optuna
+    from optuna.distributions import CategoricalDistribution
+
+    from dse.study._cost_aware import _Screened
+
+    space = space_from_data(ORDERED, source="test")
+    combos = [{"width": w, "bypass": b} for w in (0.25, 0.5, 1.0) for b in ("none", "simple", "complex")]
+    pool = [_Screened(raw, {"params": 1e3, "macs": 1e6}) for raw in combos]
+    pool += [_Screened(raw, {"params": 1e5, "macs": 1e8}) for raw in combos]  # the dearer half
+    dists = {"width": CategoricalDistribution([0.25, 0.5, 1.0]), "bypass": CategoricalDistribution(["none", "simple", "complex"])}
+    for seed in range(10):
+        sampler = CostAwareSampler(space, {}, "params", {}, seed=seed)
+        sampler._screen = lambda *args: pool  # type: ignore[method-assign]
+        study = optuna.create_study(directions=["maximize", "minimize"])
+        for number in range(3):
+            raw = sampler._plan(study, number)
+            study.add_trial(optuna.trial.create_trial(params=raw, distributions=dists, values=[0.5, 1e3]))
+        tried = [t.params for t in study.trials]
+        assert {p["bypass"] for p in tried} == {"none", "simple", "complex"}
+        assert {p["width"] for p in tried} == {0.25, 0.5, 1.0}
