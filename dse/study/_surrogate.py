@@ -5,11 +5,12 @@ scale for ``logfloat``; a categorical over numbers, such as a width multiplier's
 one ordered number on the same scale, on a log scale when every choice is positive; other
 categoricals one-hot; an inactive conditional parameter is 0) plus the log of their exact costs.
 An ordered choice costs the model one slope instead of one per choice, so a few trials teach it
-which way the parameter pulls (tabular benchmark: docs/tabular-benchmark.md). The GP has a Matern-5/2 kernel with one length scale per feature,
-fitted by maximum a-posteriori (scipy's L-BFGS-B with the analytic gradient), on standardized
-targets, optionally after a linear trend in chosen features (ridge regression; with
-``trend_variance`` the slopes' posterior uncertainty is added to the predicted variance, so a
-candidate the trend extrapolates to is not predicted with false confidence).
+which way the parameter pulls (tabular benchmark: docs/tabular-benchmark.md). The GP has a
+Matern-5/2 kernel with one length scale per feature, fitted by maximum a-posteriori (scipy's
+L-BFGS-B with the analytic gradient), on standardized targets, optionally after a linear trend in
+chosen features (ridge regression; with ``trend_variance`` the slopes' posterior uncertainty is
+added to the predicted variance, so a candidate the trend extrapolates to is not predicted with
+false confidence).
 """
 
 from __future__ import annotations
@@ -46,10 +47,8 @@ class Encoder:
                     features.extend(1.0 if value == c else 0.0 for c in choices)
             elif value is None:
                 features.append(0.0)
-            elif p.kind == "logfloat":
-                features.append((math.log(value) - math.log(p.low)) / (math.log(p.high) - math.log(p.low)))
             else:
-                features.append((float(value) - p.low) / (p.high - p.low))
+                features.append(_unit(value, p.low, p.high, log=p.kind == "logfloat"))
         for name, (lo, hi) in self.cost_ranges.items():
             x = math.log(max(float(costs[name]), 1.0))
             features.append(min(1.5, max(-0.5, (x - lo) / (hi - lo))))
@@ -64,12 +63,14 @@ def _numeric(choices: Sequence[Any]) -> bool:
 def _ordinal(value: Any, choices: Sequence[float]) -> float:
     """A numeric choice scaled to [0, 1] between the smallest and largest choice (log scale when
     all are positive); 0 for an inactive parameter (None)."""
-    if value is None:
-        return 0.0
-    lo, hi, v = min(choices), max(choices), float(value)
-    if lo > 0:
-        lo, hi, v = math.log(lo), math.log(hi), math.log(v)
-    return (v - lo) / (hi - lo)
+    return 0.0 if value is None else _unit(value, min(choices), max(choices), log=min(choices) > 0)
+
+
+def _unit(value: float, low: float, high: float, log: bool) -> float:
+    """``value`` scaled to [0, 1] between ``low`` and ``high``, on a log scale when ``log``."""
+    if log:
+        value, low, high = math.log(value), math.log(low), math.log(high)
+    return (float(value) - low) / (high - low)
 
 
 def _matern52_parts(scaled_sq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
