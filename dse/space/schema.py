@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
-from dse.arch import ArchSpec, ArchSpecError, get_preset, merge_overrides, spec_from_dict
+from dse.arch import ArchSpec, ArchSpecError, get_preset, spec_from_dict
+from dse.arch.serialize import merge_into
 from dse.errors import Strict, invalid, short_repr
 from dse.space.errors import SpaceError
 from dse.space.parameters import Parameter, ValueNotAllowed
@@ -51,6 +52,7 @@ class SearchSpace(Strict):
     parameters: dict[str, Parameter] = Field(default_factory=dict)
 
     _base_spec: ArchSpec = PrivateAttr(default_factory=ArchSpec)
+    _base_dict: dict[str, Any] = PrivateAttr(default_factory=dict)  # _base_spec.to_dict(), built once
     _order: tuple[str, ...] = PrivateAttr(default=())
     _targets: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -77,6 +79,7 @@ class SearchSpace(Strict):
     def _check(self) -> SearchSpace:
         try:
             self._base_spec = build_base(self.base)
+            self._base_dict = self._base_spec.to_dict()
         except ArchSpecError as exc:
             raise invalid(
                 f"base.{exc.field}", *_split_arch_message(str(exc)[len(exc.field) + 2 :])
@@ -193,7 +196,8 @@ class SearchSpace(Strict):
         self, values: Mapping[str, Any], fixed: Mapping[str, Any] | None = None
     ) -> Candidate:
         """The candidate for decoded ``values`` (by parameter name), without asking anything."""
-        arch = merge_overrides(self._base_spec.to_dict(), dict(fixed or {}))
+        arch = copy.deepcopy(self._base_dict)
+        merge_into(arch, dict(fixed or {}))
         train = dict(self.train)
         for name, value in values.items():
             if name not in self.parameters:
@@ -204,7 +208,7 @@ class SearchSpace(Strict):
             if is_train_target(target):
                 train[target[len(TRAIN_PREFIX) :]] = copy.deepcopy(value)
             else:
-                arch = merge_overrides(arch, nested_override(target, copy.deepcopy(value)))
+                merge_into(arch, nested_override(target, value))
         return Candidate(spec=spec_from_dict(arch), train=train, values=copy.deepcopy(dict(values)))
 
     def replay(

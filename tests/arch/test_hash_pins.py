@@ -6,8 +6,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
 
 from dse.arch import ArchSpec, ArchSpecError, FireMeta, FireSpec, StemSpec, get_preset
+from .strategies import arch_specs
 
 
 @pytest.mark.parametrize(("name", "digest"), [
@@ -39,3 +41,17 @@ def test_frozen_replace_and_one_line_messages() -> None:
     with pytest.raises(ArchSpecError) as info:
         ArchSpec(bypass="sideways")  # type: ignore[arg-type]
     assert str(info.value) == "bypass: got 'sideways'; allowed: 'none', 'simple' or 'complex'"
+
+
+@settings(max_examples=60, deadline=None)
+@given(arch_specs())
+def test_to_dict_is_asdict_with_lists(spec: ArchSpec) -> None:
+    """``to_dict`` is built field by field for speed; it must stay what ``dataclasses.asdict``
+    gives (with lists), or stored specs and hashes would change."""
+    for s in (spec, spec.canonical()):
+        expected = dataclasses.asdict(s)
+        expected["downsample"] = list(s.downsample)
+        if s.fires is not None:
+            expected["fires"] = [dataclasses.asdict(f) for f in s.fires]
+        assert s.to_dict() == expected
+        assert list(s.to_dict()) == list(expected)  # the same key order, for json without sort_keys
