@@ -3,7 +3,7 @@ peer), replayed over many seeds, one line of medians per variant. For trying sam
 (docs/tabular-benchmark.md, "What made the difference"); the reported benchmark is
 benchmarks/tabular_efficiency.py.
 
-Run: python benchmarks/tabular_variants.py '{"n_startup": 4}' '{"trend": "costs"}' [--seeds 60] [--grid full]
+Run: python benchmarks/tabular_variants.py '{"n_startup": 4}' '{"trend": "costs"}' [--seeds 60] [--first-seed 0] [--grid full]
                                            [--pruner off] [--peers gp tpe] [--jobs 2] [--repeats mean|first]
 Each JSON object is passed to CostAwareSampler as keyword arguments ('{}' is the default sampler).
 Twenty-seed medians move by several seconds between identical variants: compare with 60 seeds.
@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("variants", nargs="*", default=["{}"], help="CostAwareSampler options as JSON, one per variant")
     parser.add_argument("--peers", nargs="*", default=[], choices=[m for m in methods() if m != "dse"])
     parser.add_argument("--seeds", type=int, default=60)
+    parser.add_argument("--first-seed", type=int, default=0, help="replay seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--grid", default="full")
     parser.add_argument("--pruner", choices=["default", "off"], default="default", help="dse's Pareto pruner")
     parser.add_argument("--jobs", type=int, default=2)
@@ -58,16 +59,16 @@ def main() -> None:
     budget = table.enumeration_seconds()
     for variant in args.variants:
         json.loads(variant)  # a typo fails here, not in every worker
-    print(f"{args.grid} grid, {args.seeds} seeds, dse pruner {args.pruner}; simulated seconds to 90% / 95% of the true "
+    print(f"{args.grid} grid, {args.seeds} seeds from {args.first_seed}, dse pruner {args.pruner}; simulated seconds to 90% / 95% of the true "
           "hypervolume, median [IQR of 95%]", flush=True)
     for variant in [*args.variants, *args.peers]:
         label = variant if variant in args.peers else f"dse {variant}"
         started = time.monotonic()
         with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
-            tasks = [(table, variant, args.pruner, s, budget) for s in range(args.seeds)]
+            tasks = [(table, variant, args.pruner, s, budget) for s in range(args.first_seed, args.first_seed + args.seeds)]
             r = np.array(pool.map(_one, tasks, chunksize=1))
         q25, q75 = np.percentile(r[:, 1], [25, 75])
-        print(f"{label:50s} to 90% {np.median(r[:, 0]):5.1f} s  to 95% {np.median(r[:, 1]):5.1f} s [{q25:.0f}-{q75:.0f}]  "
+        print(f"{label:50s} to 90% {np.median(r[:, 0]):5.1f} s  to 95% {np.median(r[:, 1]):5.1f} s [{q25:.0f}-{q75:.0f}] mean {np.mean(r[:, 1]):5.1f} s  "
               f"trials {np.median(r[:, 2]):.0f}  sampler {np.median(r[:, 3]):.1f} CPU s/run  ({time.monotonic() - started:.0f} s wall)",
               flush=True)
 
