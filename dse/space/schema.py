@@ -10,8 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
-from dse.arch import ArchSpec, ArchSpecError, get_preset, spec_from_dict
-from dse.arch.serialize import merge_into
+from dse.arch import ArchSpec, ArchSpecError, get_preset, merge_into, spec_from_dict
 from dse.errors import Strict, invalid, short_repr
 from dse.space.errors import SpaceError
 from dse.space.parameters import Parameter, ValueNotAllowed

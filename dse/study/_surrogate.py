@@ -34,17 +34,20 @@ class Encoder:
         self.space = space
         self.n_costs = len(cost_ranges)  # the cost features come last
         self.cost_ranges = {k: (math.log(max(lo, 1.0)), math.log(max(hi, lo + 1.0, 2.0))) for k, (lo, hi) in cost_ranges.items()}
+        # each parameter's encoding, decided once: encode() runs for every screened candidate
+        self._columns = []
+        for name, p in space.parameters.items():
+            choices = p.encoded_choices() if p.kind == "categorical" else None
+            self._columns.append((name, p, choices, choices is not None and _numeric(choices)))
 
     def encode(self, raw: Mapping[str, Any], costs: Mapping[str, float]) -> np.ndarray:
         features: list[float] = []
-        for name, p in self.space.parameters.items():
+        for name, p, choices, numeric in self._columns:
             value = raw.get(name)
-            if p.kind == "categorical":
-                choices = p.encoded_choices()
-                if _numeric(choices):
-                    features.append(_ordinal(value, choices))
-                else:
-                    features.extend(1.0 if value == c else 0.0 for c in choices)
+            if numeric:
+                features.append(_ordinal(value, choices))
+            elif choices is not None:
+                features.extend(1.0 if value == c else 0.0 for c in choices)
             elif value is None:
                 features.append(0.0)
             else:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 from dse.arch import ArchSpec, ArchSpecError, FireMeta, FireSpec, StemSpec, get_preset
+
 from .strategies import arch_specs
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import copy
 
-from dse.arch import ArchSpec, merge_overrides
-from dse.arch.serialize import merge_into
+from dse.arch import ArchSpec, merge_into, merge_overrides
 
 
 def test_merging_into_one_copy_equals_merging_one_override_at_a_time() -> None:
