@@ -12,9 +12,10 @@ NSGA-II and random sampling, each training every proposal to the end.
 Reports per method the median and interquartile range over seeds of the simulated time to reach
 90%, 95% and 99% of the true front's hypervolume, writes benchmarks/results/tabular_efficiency.json
 and an HTML/PNG figure of the median hypervolume fraction against time with IQR bands, and ends
-with the line ``dse / best peer time to 95% of the true hypervolume: R (...)``.
+with the line ``dse / best peer time to 95% of the true hypervolume: R (...)``, after a bootstrap
+interval of R over the seeds (how well that many seeds settle it).
 
-Run: python benchmarks/tabular_efficiency.py [--grid core|full] [--seeds 20] [--methods dse tpe gp nsga2 random]
+Run: python benchmarks/tabular_efficiency.py [--grid core|full] [--seeds 20] [--first-seed 0] [--methods dse tpe gp nsga2 random]
                                              [--stop-fraction 0.95] [--png benchmarks/figures/tabular_efficiency.png]
 (--stop-fraction 0.95 ends runs at 95% and reports 90% and 95%: 4 minutes on the full grid, where
 runs to 99% take hours because the model-based samplers' CPU time grows with every trial.)
@@ -51,17 +52,43 @@ def summarize(runs: list[Run], fractions=FRACTIONS) -> dict[str, dict]:
     return out
 
 
+def best_peer(summary: dict[str, dict], fraction: float = 0.95) -> str | None:
+    """The peer with the lowest median time to ``fraction``; None without dse or a peer."""
+    peers = {m: s[f"{fraction:.2f}"]["median"] for m, s in summary.items() if m != "dse"}
+    return min(peers, key=peers.get) if peers and "dse" in summary else None
+
+
 def ratio_line(summary: dict[str, dict], fraction: float = 0.95) -> tuple[str, float | None]:
     key = f"{fraction:.2f}"
-    peers = {m: s[key]["median"] for m, s in summary.items() if m != "dse"}
-    if "dse" not in summary or not peers:
+    best = best_peer(summary, fraction)
+    if best is None:
         return "dse / best peer time to 95% of the true hypervolume: n/a (needs dse and at least one peer)", None
-    best = min(peers, key=peers.get)
-    dse_t, peer_t = summary["dse"][key]["median"], peers[best]
+    dse_t, peer_t = summary["dse"][key]["median"], summary[best][key]["median"]
     ratio = dse_t / peer_t if np.isfinite(peer_t) else (0.0 if np.isfinite(dse_t) else float("nan"))
     shown = "inf (dse's median never reached it)" if np.isinf(ratio) else f"{ratio:.2f}"
     return (f"dse / best peer time to 95% of the true hypervolume: {shown} "
             f"(median over {summary['dse']['seeds']} seeds; best peer: {best})"), ratio
+
+
+def ratio_interval(runs: list[Run], peer: str, fraction: float = 0.95, level: float = 0.90, resamples: int = 2000,
+                   seed: int = 0, target: float = 0.5) -> dict[str, float]:
+    """How far the seeds settle the ratio: a bootstrap of dse's median time to ``fraction`` over
+    ``peer``'s (each method's seeds resampled with replacement, independently), its central
+    ``level`` interval and the share of resamples above ``target``. A seed that never reached
+    the level counts as infinitely slow; deterministic for a given ``seed``."""
+    times = {m: np.array([r.time_to(fraction) if r.time_to(fraction) is not None else np.inf for r in runs if r.method == m])
+             for m in ("dse", peer)}
+    if not all(len(t) for t in times.values()):
+        raise ValueError(f"ratio_interval needs runs of dse and {peer}")
+    rng = np.random.default_rng(seed)
+    with np.errstate(invalid="ignore"):  # inf / inf when neither median reached the level
+        ratios = np.array([np.median(rng.choice(times["dse"], len(times["dse"]))) / np.median(rng.choice(times[peer], len(times[peer])))
+                           for _ in range(resamples)])
+    ratios = ratios[~np.isnan(ratios)]
+    tail = (1.0 - level) / 2.0
+    lo, hi = np.quantile(ratios, [tail, 1.0 - tail], method="inverted_cdf")  # resampled ratios, no interpolation (inf)
+    return {"low": float(lo), "high": float(hi), "level": level, "above_target": float(np.mean(ratios > target)),
+            "target": target, "resamples": resamples}
 
 
 def show(x: float) -> str:
@@ -125,7 +152,8 @@ def _one(task: tuple) -> Run:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--grid", default=None, help="full, core, or (default) the largest completely measured one")
-    parser.add_argument("--seeds", type=int, default=20, help="seeds 0..N-1 per method")
+    parser.add_argument("--seeds", type=int, default=20, help="seeds per method (at least 20; a ratio near 0.5 needs hundreds)")
+    parser.add_argument("--first-seed", type=int, default=0, help="replay seeds first-seed .. first-seed + seeds - 1 (a held-out seed set)")
     parser.add_argument("--methods", nargs="+", default=list(methods()), choices=list(methods()))
     parser.add_argument("--limit", type=float, default=None, help="parameter limit (default: the table's fill limit)")
     parser.add_argument("--repeats", choices=REPEATS, default="mean",
@@ -158,7 +186,7 @@ def main() -> None:
           f"{table.true_hypervolume():,.1f} (repeats: {table.repeats}); budget {budget:,.0f} simulated s or {max_trials} trials per run; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
     tasks = [(table, name, seed, budget, max_trials, args.nsga2_population, args.peer_reuse, args.stop_fraction)
-             for name in args.methods for seed in range(args.seeds)]
+             for name in args.methods for seed in range(args.first_seed, args.first_seed + args.seeds)]
     started = time.monotonic()
     if args.jobs > 1:
         import multiprocessing
@@ -176,10 +204,17 @@ def main() -> None:
     summary = summarize(runs, fractions)
     print_table(summary, fractions)
     line, ratio = ratio_line(summary)
+    interval = None
+    if ratio is not None:
+        best = best_peer(summary)
+        interval = ratio_interval(runs, best)
+        print(f"bootstrap {interval['level']:.0%} interval of dse / {best} time to 95%: {interval['low']:.2f} - {interval['high']:.2f} "
+              f"({interval['resamples']:,} resamples of each method's seeds); above {interval['target']} in {interval['above_target']:.1%} of them")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"args": vars(args), "grid": table.meta["grid_name"], "budget": budget, "summary": summary,
-                               "ratio_95": ratio, "runs": [r.to_dict() for r in runs]}, default=float) + "\n")
+                               "ratio_95": ratio, "ratio_95_interval": interval, "runs": [r.to_dict() for r in runs]},
+                              default=float) + "\n")
     print(f"wrote {out}")
     horizon = max(h[0] for r in runs for h in r.history[-1:])
     title = (f"Tabular benchmark ({table.meta['grid_name']} grid, {table.size()} points, limit {table.limit:,.0f} params): "

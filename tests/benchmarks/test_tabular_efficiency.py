@@ -6,6 +6,7 @@ import itertools
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -187,3 +188,37 @@ def test_a_point_measured_with_two_seeds_is_replayed_at_their_mean(tmp_path: Pat
     assert load_table("full", folder=tmp_path, name="tiny", repeats="first").lookup(values).curve == first.curve
     with pytest.raises(TableError, match="repeats must be one of mean, first"):
         Table(table.grid, measurements, 2, table.limit, repeats="median")
+
+
+def test_the_ratio_interval_is_a_bootstrap_of_the_medians_over_seeds() -> None:
+    """Identical seeds give a zero-width interval at the ratio; spread seeds an interval around
+    it that narrows with more seeds; the same seed resamples the same way; a seed that never
+    reached the level counts as infinitely slow."""
+    from tabular.replay import Run
+    from tabular_efficiency import best_peer, ratio_interval, summarize
+
+    def run(method: str, seed: int, t95: float) -> Run:
+        return Run(method, seed, 100.0, history=[(t95 / 2, 91.0, 1), (t95, 96.0, 2)])
+
+    runs = [run("dse", s, 10.0) for s in range(5)] + [run("gp", s, 25.0) for s in range(5)] + [run("tpe", s, 30.0) for s in range(5)]
+    assert best_peer(summarize(runs, (0.90, 0.95))) == "gp"
+    tight = ratio_interval(runs, "gp", resamples=200)
+    assert tight["low"] == tight["high"] == pytest.approx(0.4) and tight["above_target"] == 0.0
+
+    rng = np.random.default_rng(1)
+
+    def spread(n: int) -> list[Run]:
+        return [run("dse", s, float(t)) for s, t in enumerate(rng.uniform(5, 35, n))] + \
+               [run("gp", s, float(t)) for s, t in enumerate(rng.uniform(20, 60, n))]
+
+    few, many = spread(20), spread(800)
+    a, b = ratio_interval(few, "gp", resamples=500), ratio_interval(many, "gp", resamples=500)
+    assert a == ratio_interval(few, "gp", resamples=500)  # deterministic
+    assert a["low"] < 0.5 < a["high"] and 0.0 < a["above_target"] < 1.0
+    assert b["high"] - b["low"] < (a["high"] - a["low"]) / 3 and b["low"] < 0.5 < b["high"]
+
+    stuck = [run("dse", s, 10.0) for s in range(3)] + [Run("dse", 3 + s, 100.0, history=[(5.0, 50.0, 1)]) for s in range(4)] \
+        + [run("gp", s, 20.0) for s in range(7)]
+    assert ratio_interval(stuck, "gp", resamples=300)["high"] == np.inf  # most resamples: dse's median never reached 95%
+    with pytest.raises(ValueError, match="needs runs of dse and tpe"):
+        ratio_interval(runs[:5], "tpe")
