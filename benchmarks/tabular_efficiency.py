@@ -70,7 +70,7 @@ def ratio_line(summary: dict[str, dict], fraction: float = 0.95) -> tuple[str, f
             f"(median over {summary['dse']['seeds']} seeds; best peer: {best})"), ratio
 
 
-def ratio_interval(runs: list[Run], peer: str, fraction: float = 0.95, level: float = 0.90, resamples: int = 2000,
+def ratio_interval(runs: list[Run], peer: str, fraction: float = 0.95, level: float = 0.90, resamples: int = 10_000,
                    seed: int = 0, target: float = 0.5) -> dict[str, float]:
     """How far the seeds settle the ratio: a bootstrap of dse's median time to ``fraction`` over
     ``peer``'s (each method's seeds resampled with replacement, independently), its central
@@ -82,13 +82,24 @@ def ratio_interval(runs: list[Run], peer: str, fraction: float = 0.95, level: fl
         raise ValueError(f"ratio_interval needs runs of dse and {peer}")
     rng = np.random.default_rng(seed)
     with np.errstate(invalid="ignore"):  # inf / inf when neither median reached the level
-        ratios = np.array([np.median(rng.choice(times["dse"], len(times["dse"]))) / np.median(rng.choice(times[peer], len(times[peer])))
-                           for _ in range(resamples)])
+        ratios = bootstrap_medians(times["dse"], resamples, rng) / bootstrap_medians(times[peer], resamples, rng)
     ratios = ratios[~np.isnan(ratios)]
-    tail = (1.0 - level) / 2.0
-    lo, hi = np.quantile(ratios, [tail, 1.0 - tail], method="inverted_cdf")  # resampled ratios, no interpolation (inf)
-    return {"low": float(lo), "high": float(hi), "level": level, "above_target": float(np.mean(ratios > target)),
+    lo, hi = central(ratios, level)
+    return {"low": lo, "high": hi, "level": level, "above_target": float(np.mean(ratios > target)),
             "target": target, "resamples": resamples}
+
+
+def bootstrap_medians(times: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Medians of ``resamples`` resamples (with replacement) of ``times``."""
+    times = np.asarray(times, dtype=float)
+    return np.median(times[rng.integers(0, len(times), (resamples, len(times)))], axis=1)
+
+
+def central(values: np.ndarray, level: float = 0.90) -> tuple[float, float]:
+    """The central ``level`` interval of bootstrap values (values themselves, no interpolation: they may be inf)."""
+    tail = (1.0 - level) / 2.0
+    lo, hi = np.quantile(values, [tail, 1.0 - tail], method="inverted_cdf")
+    return float(lo), float(hi)
 
 
 def show(x: float) -> str:
