@@ -84,9 +84,11 @@ def ratio_interval(runs: list[Run], peer: str, fraction: float = 0.95, level: fl
     with np.errstate(invalid="ignore"):  # inf / inf when neither median reached the level
         ratios = bootstrap_medians(times["dse"], resamples, rng) / bootstrap_medians(times[peer], resamples, rng)
     ratios = ratios[~np.isnan(ratios)]
-    lo, hi = central(ratios, level)
-    return {"low": lo, "high": hi, "level": level, "above_target": float(np.mean(ratios > target)),
-            "target": target, "resamples": resamples}
+    out = {"low": np.nan, "high": np.nan, "level": level, "above_target": np.nan, "target": target, "resamples": resamples}
+    if len(ratios):  # else neither method's median ever reached the level
+        out["low"], out["high"] = central(ratios, level)
+        out["above_target"] = float(np.mean(ratios > target))
+    return out
 
 
 def bootstrap_medians(times: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:

@@ -220,5 +220,7 @@ def test_the_ratio_interval_is_a_bootstrap_of_the_medians_over_seeds() -> None:
     stuck = [run("dse", s, 10.0) for s in range(3)] + [Run("dse", 3 + s, 100.0, history=[(5.0, 50.0, 1)]) for s in range(4)] \
         + [run("gp", s, 20.0) for s in range(7)]
     assert ratio_interval(stuck, "gp", resamples=300)["high"] == np.inf  # most resamples: dse's median never reached 95%
+    never = [Run(m, s, 100.0, history=[(5.0, 50.0, 1)]) for m in ("dse", "gp") for s in range(3)]
+    assert np.isnan(ratio_interval(never, "gp", resamples=50)["low"])  # neither reached 95%: no ratio, no crash
     with pytest.raises(ValueError, match="needs runs of dse and tpe"):
         ratio_interval(runs[:5], "tpe")
