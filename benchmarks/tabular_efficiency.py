@@ -35,6 +35,7 @@ from tabular.replay import Run, methods, replay
 from tabular.table import DATA, NAME, REPEATS, load_table
 
 FRACTIONS = (0.90, 0.95, 0.99)
+RESAMPLES = 10_000  # bootstrap resamples: enough that a printed two-decimal interval does not move between draws
 COLORS = {"dse": "#1f77b4", "tpe": "#d62728", "gp": "#9467bd", "nsga2": "#ff7f0e", "random": "#2ca02c"}
 
 
@@ -45,7 +46,7 @@ def summarize(runs: list[Run], fractions=FRACTIONS) -> dict[str, dict]:
         mine = [r for r in runs if r.method == name]
         out[name] = {"seeds": len(mine), "trials_median": float(np.median([len(r.trials) for r in mine]))}
         for f in fractions:
-            times = np.array([r.time_to(f) if r.time_to(f) is not None else np.inf for r in mine])
+            times = np.array([r.seconds_to(f) for r in mine])
             q25, q50, q75 = np.percentile(times, [25, 50, 75], method="lower") if np.isinf(times).any() else np.percentile(times, [25, 50, 75])
             out[name][f"{f:.2f}"] = {"median": float(q50), "q25": float(q25), "q75": float(q75),
                                       "reached": int(np.isfinite(times).sum())}
@@ -70,14 +71,13 @@ def ratio_line(summary: dict[str, dict], fraction: float = 0.95) -> tuple[str, f
             f"(median over {summary['dse']['seeds']} seeds; best peer: {best})"), ratio
 
 
-def ratio_interval(runs: list[Run], peer: str, fraction: float = 0.95, level: float = 0.90, resamples: int = 10_000,
+def ratio_interval(runs: list[Run], peer: str, fraction: float = 0.95, level: float = 0.90, resamples: int = RESAMPLES,
                    seed: int = 0, target: float = 0.5) -> dict[str, float]:
     """How far the seeds settle the ratio: a bootstrap of dse's median time to ``fraction`` over
     ``peer``'s (each method's seeds resampled with replacement, independently), its central
     ``level`` interval and the share of resamples above ``target``. A seed that never reached
     the level counts as infinitely slow; deterministic for a given ``seed``."""
-    times = {m: np.array([r.time_to(fraction) if r.time_to(fraction) is not None else np.inf for r in runs if r.method == m])
-             for m in ("dse", peer)}
+    times = {m: np.array([r.seconds_to(fraction) for r in runs if r.method == m]) for m in ("dse", peer)}
     if not all(len(t) for t in times.values()):
         raise ValueError(f"ratio_interval needs runs of dse and {peer}")
     rng = np.random.default_rng(seed)

@@ -22,7 +22,7 @@ from functools import partial
 import numpy as np
 from tabular.replay import Method, cost_aware, methods, replay
 from tabular.table import REPEATS, load_table
-from tabular_efficiency import bootstrap_medians, central
+from tabular_efficiency import RESAMPLES, bootstrap_medians, central
 
 from dse.study._config import PrunerConfig
 
@@ -39,8 +39,7 @@ def _one(task: tuple) -> tuple[float, float, int, float]:
     table, variant, pruner, seed, budget = task
     method = _method(variant, pruner)
     run = replay(table, method, seed, budget=budget, max_trials=5 * table.size(), stop_fraction=0.95)
-    times = [run.time_to(f) for f in (0.90, 0.95)]
-    return (*(np.inf if t is None else t for t in times), len(run.trials), sum(t["sampler_seconds"] for t in run.trials))
+    return run.seconds_to(0.90), run.seconds_to(0.95), len(run.trials), sum(t["sampler_seconds"] for t in run.trials)
 
 
 def main() -> None:
@@ -71,7 +70,7 @@ def main() -> None:
             tasks = [(table, variant, args.pruner, s, budget) for s in range(args.first_seed, args.first_seed + args.seeds)]
             r = np.array(pool.map(_one, tasks, chunksize=1))
         q25, q75 = np.percentile(r[:, 1], [25, 75])
-        lo, hi = central(bootstrap_medians(r[:, 1], 2000, np.random.default_rng(0)))
+        lo, hi = central(bootstrap_medians(r[:, 1], RESAMPLES, np.random.default_rng(0)))
         print(f"{label:50s} to 90% {np.median(r[:, 0]):5.1f} s  to 95% {np.median(r[:, 1]):5.1f} s [{q25:.0f}-{q75:.0f}] "
               f"(median {lo:.1f}-{hi:.1f} s, 90% bootstrap) mean {np.mean(r[:, 1]):5.1f} s  "
               f"trials {np.median(r[:, 2]):.0f}  sampler {np.median(r[:, 3]):.1f} CPU s/run  ({time.monotonic() - started:.0f} s wall)",

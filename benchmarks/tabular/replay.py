@@ -109,6 +109,11 @@ class Run:
         level = fraction * self.true_hypervolume
         return next((t for t, hv, _ in self.history if hv >= level - 1e-9 * self.true_hypervolume), None)
 
+    def seconds_to(self, fraction: float) -> float:
+        """``time_to``, with inf for a level never reached (it sorts and takes medians as slowest)."""
+        t = self.time_to(fraction)
+        return float("inf") if t is None else t
+
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "seed": self.seed, "true_hypervolume": self.true_hypervolume,
                 "history": self.history, "trials": self.trials}
